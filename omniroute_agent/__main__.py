@@ -1,0 +1,3 @@
+from omniroute_agent.cli import main
+
+raise SystemExit(main())

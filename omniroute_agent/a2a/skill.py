@@ -1,0 +1,27 @@
+"""What a skill receives and returns. Skills live in `skills/`; the engine runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from omniroute_agent.core.gateway import Gateway
+
+
+@dataclass(frozen=True, slots=True)
+class SkillRequest:
+    task_id: str
+    context_id: str
+    text: str
+    metadata: dict[str, Any]
+    request_id: str
+
+
+@dataclass(slots=True)
+class SkillResult:
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+SkillRun = Callable[[Gateway, SkillRequest], Awaitable[SkillResult]]

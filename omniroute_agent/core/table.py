@@ -1,0 +1,68 @@
+"""The routing table: providers, their connections, combos and gateway keys, held in memory.
+
+Loaded from the store once at start; every change goes to the store first and then here, so the
+hot path never reads the disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from omniroute_agent.formats import Format
+from omniroute_agent.store.base import ComboRow, ConnectionRow, ProviderRow
+
+
+@dataclass(slots=True)
+class Provider:
+    id: str
+    format: Format
+    base_url: str
+    models: list[str]
+    aliases: list[str]
+    connections: list[ConnectionRow] = field(default_factory=list)
+    key_required: bool = True
+
+    @property
+    def enabled_connections(self) -> list[ConnectionRow]:
+        return [c for c in self.connections if c.enabled]
+
+
+@dataclass(slots=True)
+class Combo:
+    name: str
+    strategy: str
+    models: list[str]
+
+
+@dataclass(slots=True)
+class RoutingTable:
+    providers: dict[str, Provider] = field(default_factory=dict)
+    combos: dict[str, Combo] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    key_hashes: frozenset[str] = frozenset()
+    default_model: str | None = None
+
+    def put_provider(self, row: ProviderRow, *, key_required: bool = True) -> Provider:
+        current = self.providers.get(row.id)
+        provider = Provider(
+            row.id, row.format,  # type: ignore[arg-type]  # validated when written
+            row.base_url, list(row.models), list(row.aliases),
+            current.connections if current else [], key_required,
+        )
+        self.providers[row.id] = provider
+        self._index_aliases()
+        return provider
+
+    def put_connection(self, row: ConnectionRow) -> None:
+        provider = self.providers[row.provider_id]
+        provider.connections = [c for c in provider.connections if c.id != row.id] + [row]
+        provider.connections.sort(key=lambda c: c.priority)
+
+    def put_combo(self, row: ComboRow) -> None:
+        self.combos[row.name] = Combo(row.name, row.strategy, list(row.models))
+
+    def _index_aliases(self) -> None:
+        self.aliases = {alias: p.id for p in self.providers.values() for alias in p.aliases}
+
+    def provider(self, name: str) -> Provider | None:
+        return self.providers.get(name) or self.providers.get(self.aliases.get(name, ""))

@@ -1,0 +1,1 @@
+"""Providers: the catalog (data) and the executor that moves bytes over the shared HTTP client."""

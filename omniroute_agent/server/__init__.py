@@ -1,0 +1,1 @@
+"""HTTP transport wiring: the app factory, its lifespan, auth and request ids, and the mounts."""

@@ -1,0 +1,108 @@
+"""The HTTP app: /v1 (proxy), /mcp (MCP Streamable HTTP), /a2a and the agent card, /api/health.
+
+`create_app(settings)` builds the Starlette app; its lifespan opens the Runtime, builds the card
+and the MCP server, and runs the MCP session manager for as long as the app serves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+from collections.abc import AsyncIterator
+
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from omniroute_agent.config import Settings
+from omniroute_agent.proxy import ROUTES as PROXY_ROUTES
+from omniroute_agent.runtime import Runtime
+from omniroute_agent.server.a2a import a2a_endpoint, agent_card
+from omniroute_agent.server.card import build_card, load_template
+from omniroute_agent.server.middleware import ApiKeyMiddleware, RequestIdMiddleware
+from omniroute_agent.server.state import runtime_of
+from omniroute_agent.tools import build_server
+
+log = logging.getLogger("omniroute")
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with Runtime.running(settings) as runtime:
+            app.state.runtime = runtime
+            app.state.card = build_card(
+                load_template(), base_url=public_base_url(settings), skills=runtime.tasks.skills,
+                secured=bool(runtime.gateway.table.key_hashes),
+            )
+            mcp = build_server(runtime)
+            mcp.streamable_http_app(transport_security=_transport_security(settings.host))
+            app.state.mcp = StreamableHTTPASGIApp(mcp.session_manager)
+            async with mcp.session_manager.run():
+                log.info("omniroute listening on %s", public_base_url(settings))
+                try:
+                    yield
+                finally:
+                    await runtime.tasks.close()
+
+    def key_hashes(scope: Scope) -> frozenset[str]:
+        runtime: Runtime = scope["app"].state.runtime
+        return runtime.gateway.table.key_hashes
+
+    return Starlette(
+        routes=[
+            *PROXY_ROUTES,
+            Route("/mcp", _mcp, methods=["GET", "POST", "DELETE"]),
+            Route("/a2a", a2a_endpoint, methods=["POST"]),
+            Route("/.well-known/agent-card.json", agent_card, methods=["GET"]),
+            Route("/.well-known/agent.json", agent_card, methods=["GET"]),
+            Route("/api/health", health, methods=["GET"]),
+        ],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(ApiKeyMiddleware, key_hashes=key_hashes)],
+        lifespan=lifespan,
+    )
+
+
+class _McpEndpoint:
+    """Forwards to the MCP transport created in the lifespan (an ASGI app, not a request handler)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope["app"].state.mcp(scope, receive, send)
+
+
+_mcp = _McpEndpoint()
+
+
+async def health(request: Request) -> JSONResponse:
+    return JSONResponse(await runtime_of(request).gateway.health())
+
+
+def public_base_url(settings: Settings) -> str:
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
+
+
+def _transport_security(host: str) -> TransportSecuritySettings:
+    """DNS-rebinding protection for a loopback bind (any port); a wider bind relies on gateway keys."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=hosts,
+        allowed_origins=[f"http://{h}" for h in hosts],
+    )

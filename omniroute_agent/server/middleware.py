@@ -1,0 +1,93 @@
+"""Pure ASGI middleware (no per-request task or body buffering): request ids and gateway keys.
+
+Every response carries `X-Request-Id` (the caller's, if it sent a sane one). When gateway keys
+exist, /v1, /a2a, /mcp and /api need one, as `Authorization: Bearer`, `x-api-key` or
+`x-goog-api-key`; a refusal is rendered in the format of the surface that was called.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from omniroute_agent.store.crypto import hash_api_key
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+PROTECTED = ("/v1/", "/v1beta/", "/a2a", "/mcp", "/api/")
+
+
+class RequestIdMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-request-id", "")
+        request_id = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["x-request-id"] = request_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def presented_key(headers: Headers) -> str | None:
+    auth = headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return headers.get("x-api-key") or headers.get("x-goog-api-key") or None
+
+
+class ApiKeyMiddleware:
+    """`key_hashes()` returns the current set of accepted key hashes; empty means no key is needed."""
+
+    def __init__(self, app: ASGIApp, key_hashes: Callable[[Scope], frozenset[str]]) -> None:
+        self.app = app
+        self.key_hashes = key_hashes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PROTECTED):
+            await self.app(scope, receive, send)
+            return
+        hashes = self.key_hashes(scope)
+        if hashes:
+            key = presented_key(Headers(scope=scope))
+            if key is None or hash_api_key(key) not in hashes:
+                reason = "missing API key" if key is None else "invalid API key"
+                await _refuse(scope, send, reason)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(scope: Scope, send: Send, reason: str) -> None:
+    path: str = scope["path"]
+    message = f"{reason}: send a gateway key as 'Authorization: Bearer <key>'"
+    body: dict[str, object]
+    if path.startswith("/a2a"):
+        body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": message}}
+    elif path.startswith("/mcp"):
+        body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32001, "message": message}}
+    else:
+        body = {"error": {"message": message, "type": "authentication_error", "param": None,
+                          "code": "invalid_api_key"}}
+    payload = json.dumps(body).encode()
+    await send({
+        "type": "http.response.start",
+        "status": 401,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+            (b"www-authenticate", b'Bearer realm="omniroute"'),
+        ],
+    })
+    await send({"type": "http.response.body", "body": payload})

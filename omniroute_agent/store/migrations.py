@@ -1,0 +1,62 @@
+"""Versioned schema. Each entry runs once, in order, inside a transaction; `PRAGMA user_version`
+records how far a database has come. Append new versions; never edit a released one."""
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: configuration, usage, A2A tasks
+    """
+    CREATE TABLE providers (
+        id TEXT PRIMARY KEY,
+        format TEXT NOT NULL,
+        base_url TEXT NOT NULL,
+        models TEXT NOT NULL DEFAULT '[]',
+        aliases TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE connections (
+        id TEXT PRIMARY KEY,
+        provider_id TEXT NOT NULL,
+        secret_enc TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        enabled INTEGER NOT NULL DEFAULT 1,
+        priority INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX connections_provider ON connections(provider_id);
+    CREATE TABLE combos (
+        name TEXT PRIMARY KEY,
+        strategy TEXT NOT NULL,
+        models TEXT NOT NULL
+    );
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE usage (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id TEXT NOT NULL,
+        ts REAL NOT NULL,
+        surface TEXT NOT NULL,
+        model TEXT NOT NULL,
+        target TEXT,
+        connection_id TEXT,
+        status INTEGER NOT NULL,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        latency_ms REAL NOT NULL DEFAULT 0,
+        stream INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        attempts TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX usage_request ON usage(request_id);
+    CREATE INDEX usage_ts ON usage(ts);
+    CREATE TABLE a2a_tasks (
+        id TEXT PRIMARY KEY,
+        context_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        skill TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX a2a_tasks_context ON a2a_tasks(context_id);
+    """,
+)

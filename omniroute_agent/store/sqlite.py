@@ -1,0 +1,180 @@
+"""The embedded default store: one SQLite file in the data dir, WAL, migrations applied on open."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import aiosqlite
+
+from omniroute_agent.store.base import (
+    ApiKeyRow,
+    ComboRow,
+    ConnectionRow,
+    ProviderRow,
+    TaskRow,
+    UsageRow,
+)
+from omniroute_agent.store.crypto import Cipher
+from omniroute_agent.store.migrations import MIGRATIONS
+
+DB_FILE = "omniroute.db"
+
+
+class SqliteStore:
+    def __init__(self, path: Path, cipher: Cipher) -> None:
+        self.path = path
+        self._cipher = cipher
+        self._db: aiosqlite.Connection | None = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("store is not open")
+        return self._db
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path, timeout=30)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.execute("PRAGMA busy_timeout=30000")
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def _migrate(self) -> None:
+        # BEGIN IMMEDIATE serialises two processes (HTTP server and an MCP stdio server) opening at once.
+        await self.db.execute("BEGIN IMMEDIATE")
+        try:
+            async with self.db.execute("PRAGMA user_version") as cur:
+                row = await cur.fetchone()
+            version = int(row[0]) if row else 0
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    await self.db.execute(statement)
+                await self.db.execute(f"PRAGMA user_version = {number}")
+            await self.db.commit()
+        except BaseException:
+            await self.db.rollback()
+            raise
+
+    async def ping(self) -> bool:
+        async with self.db.execute("SELECT 1") as cur:
+            return await cur.fetchone() is not None
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # configuration
+
+    async def upsert_provider(self, row: ProviderRow) -> None:
+        await self.db.execute(
+            "INSERT INTO providers (id, format, base_url, models, aliases) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET format=excluded.format, base_url=excluded.base_url, "
+            "models=excluded.models, aliases=excluded.aliases",
+            (row.id, row.format, row.base_url, json.dumps(row.models), json.dumps(row.aliases)),
+        )
+        await self.db.commit()
+
+    async def list_providers(self) -> list[ProviderRow]:
+        async with self.db.execute("SELECT id, format, base_url, models, aliases FROM providers ORDER BY id") as cur:
+            return [ProviderRow(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) async for r in cur]
+
+    async def upsert_connection(self, row: ConnectionRow) -> None:
+        sealed = self._cipher.encrypt(row.secret, context=row.id)
+        await self.db.execute(
+            "INSERT INTO connections (id, provider_id, secret_enc, label, enabled, priority) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET provider_id=excluded.provider_id, "
+            "label=excluded.label, enabled=excluded.enabled, priority=excluded.priority",
+            (row.id, row.provider_id, sealed, row.label, int(row.enabled), row.priority),
+        )
+        await self.db.commit()
+
+    async def list_connections(self) -> list[ConnectionRow]:
+        async with self.db.execute(
+            "SELECT id, provider_id, secret_enc, label, enabled, priority FROM connections "
+            "ORDER BY provider_id, priority, rowid"
+        ) as cur:
+            return [
+                ConnectionRow(r[0], r[1], self._cipher.decrypt(r[2], context=r[0]), r[3], bool(r[4]), r[5])
+                async for r in cur
+            ]
+
+    async def upsert_combo(self, row: ComboRow) -> None:
+        await self.db.execute(
+            "INSERT INTO combos (name, strategy, models) VALUES (?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET strategy=excluded.strategy, models=excluded.models",
+            (row.name, row.strategy, json.dumps(row.models)),
+        )
+        await self.db.commit()
+
+    async def list_combos(self) -> list[ComboRow]:
+        async with self.db.execute("SELECT name, strategy, models FROM combos ORDER BY rowid") as cur:
+            return [ComboRow(r[0], r[1], json.loads(r[2])) async for r in cur]
+
+    async def upsert_api_key(self, row: ApiKeyRow) -> None:
+        await self.db.execute(
+            "INSERT INTO api_keys (id, key_hash, label) VALUES (?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET key_hash=excluded.key_hash, label=excluded.label",
+            (row.id, row.key_hash, row.label),
+        )
+        await self.db.commit()
+
+    async def list_api_keys(self) -> list[ApiKeyRow]:
+        async with self.db.execute("SELECT id, key_hash, label FROM api_keys ORDER BY rowid") as cur:
+            return [ApiKeyRow(r[0], r[1], r[2]) async for r in cur]
+
+    # usage
+
+    async def add_usage(self, rows: Sequence[UsageRow]) -> None:
+        await self.db.executemany(
+            "INSERT INTO usage (request_id, ts, surface, model, target, connection_id, status, prompt_tokens, "
+            "completion_tokens, latency_ms, stream, error, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.request_id, r.ts, r.surface, r.model, r.target, r.connection_id, r.status,
+                    r.prompt_tokens, r.completion_tokens, r.latency_ms, int(r.stream), r.error,
+                    json.dumps(r.attempts),
+                )
+                for r in rows
+            ],
+        )
+        await self.db.commit()
+
+    async def list_usage(self, *, limit: int = 100) -> list[UsageRow]:
+        async with self.db.execute(
+            "SELECT request_id, ts, surface, model, target, connection_id, status, prompt_tokens, "
+            "completion_tokens, latency_ms, stream, error, attempts FROM usage ORDER BY seq DESC LIMIT ?",
+            (limit,),
+        ) as cur:
+            return [
+                UsageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), r[11],
+                         json.loads(r[12]))
+                async for r in cur
+            ]
+
+    # A2A tasks
+
+    async def save_task(self, row: TaskRow) -> None:
+        await self.db.execute(
+            "INSERT INTO a2a_tasks (id, context_id, state, skill, created_at, updated_at, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET state=excluded.state, "
+            "updated_at=excluded.updated_at, body=excluded.body",
+            (row.id, row.context_id, row.state, row.skill, row.created_at, row.updated_at, json.dumps(row.body)),
+        )
+        await self.db.commit()
+
+    async def get_task(self, task_id: str) -> TaskRow | None:
+        async with self.db.execute(
+            "SELECT id, context_id, state, skill, created_at, updated_at, body FROM a2a_tasks WHERE id = ?",
+            (task_id,),
+        ) as cur:
+            r = await cur.fetchone()
+        return None if r is None else TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))

@@ -1,0 +1,1 @@
+"""Pure codecs between wire formats and the hub (OpenAI Chat shape). No I/O here."""

@@ -1,0 +1,12 @@
+"""A2A skills, one module each; the table below is every skill the engine can run.
+
+The card metadata of each skill lives in `agent.json`; the server checks at start that the card
+and this table name the same skills.
+"""
+
+from omniroute_agent.a2a.skill import SkillRun
+from omniroute_agent.skills import smart_routing
+
+SKILLS: dict[str, SkillRun] = {
+    "smart-routing": smart_routing.run,
+}

@@ -1,0 +1,37 @@
+"""omniroute_get_health: store, providers, connections and cooldowns, from the live core."""
+
+from __future__ import annotations
+
+from mcp.server.mcpserver import MCPServer
+from mcp_types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from omniroute_agent.runtime import Runtime
+
+
+class ProviderHealth(BaseModel):
+    id: str
+    format: str
+    connections: int = Field(description="connections (accounts) configured")
+    enabled: int = Field(description="connections enabled")
+    cooling_down: int = Field(description="connections in cooldown after a failure")
+
+
+class Health(BaseModel):
+    status: str = Field(description="'ok', or 'degraded' when the store does not answer")
+    version: str
+    uptime_s: float
+    store: str
+    providers: list[ProviderHealth]
+    combos: int
+    cooldowns: dict[str, float] = Field(description="connection id → seconds of cooldown left")
+
+
+def register(server: MCPServer, runtime: Runtime) -> None:
+    @server.tool(
+        name="omniroute_get_health",
+        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+    )
+    async def get_health() -> Health:
+        """Gateway health: store status, uptime, each provider's connections and cooldowns."""
+        return Health.model_validate(await runtime.gateway.health())
