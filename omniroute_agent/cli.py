@@ -30,19 +30,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--mcp", action="store_true", help="serve MCP over stdio instead of HTTP")
     parser.add_argument("--host", help=f"address to bind (default {DEFAULT_HOST})")
-    parser.add_argument("--port", type=int, help=f"port to bind, 0 for any free port (default {DEFAULT_PORT})")
+    parser.add_argument(
+        "--port", type=int, help=f"port to bind, 0 for any free port (default {DEFAULT_PORT})"
+    )
     parser.add_argument("--data-dir", help="where the store and key live (default $DATA_DIR or ~/.omniroute)")
     parser.add_argument("--config", help="TOML config file applied to the store at start")
-    parser.add_argument("--log-level", default=os.environ.get("OMNIROUTE_LOG_LEVEL", "info"),
-                        choices=["debug", "info", "warning", "error"], help="stderr log level (default info)")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("OMNIROUTE_LOG_LEVEL", "info"),
+        choices=["debug", "info", "warning", "error"],
+        help="stderr log level (default info)",
+    )
     parser.add_argument("--version", action="version", version=f"omniroute {__version__}")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         settings = build_settings(host=args.host, port=args.port, data_dir=args.data_dir, config=args.config)
         if args.mcp:
@@ -77,8 +86,13 @@ def _serve_http(settings: Settings) -> int:
     from omniroute_agent.server.app import create_app
 
     config = uvicorn.Config(
-        create_app(settings), loop="uvloop", http="httptools", lifespan="on", access_log=False,
-        log_level="warning", timeout_graceful_shutdown=10,
+        create_app(settings),
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=10,
     )
     server = uvicorn.Server(config)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:

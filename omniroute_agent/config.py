@@ -100,7 +100,9 @@ def build_settings(
     file = load_config_file(config_path) if config_path else ConfigFile()
     return Settings(
         host=host or file.server.host or DEFAULT_HOST,
-        port=port if port is not None else (file.server.port if file.server.port is not None else DEFAULT_PORT),
+        port=port
+        if port is not None
+        else (file.server.port if file.server.port is not None else DEFAULT_PORT),
         data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(env),
         config_path=config_path,
         file=file,
@@ -139,7 +141,9 @@ def _check_semantics(cfg: ConfigFile, text: str, source: str) -> None:
     seen: set[str] = set()
     for i, p in enumerate(cfg.providers):
         if p.id in seen:
-            raise ConfigError(f"{source}:{locate(text, ('providers', i, 'id'))}: provider '{p.id}' is defined twice")
+            raise ConfigError(
+                f"{source}:{locate(text, ('providers', i, 'id'))}: provider '{p.id}' is defined twice"
+            )
         seen.add(p.id)
         if p.id not in CATALOG and (p.format is None or p.base_url is None):
             raise ConfigError(
@@ -149,7 +153,9 @@ def _check_semantics(cfg: ConfigFile, text: str, source: str) -> None:
     names: set[str] = set()
     for i, c in enumerate(cfg.combos):
         if c.name in names or c.name in seen:
-            raise ConfigError(f"{source}:{locate(text, ('combos', i, 'name'))}: name '{c.name}' is already used")
+            raise ConfigError(
+                f"{source}:{locate(text, ('combos', i, 'name'))}: name '{c.name}' is already used"
+            )
         names.add(c.name)
         if c.strategy not in STRATEGIES:
             raise ConfigError(
@@ -161,8 +167,9 @@ def _check_semantics(cfg: ConfigFile, text: str, source: str) -> None:
 def _describe(loc: tuple[Any, ...], err: Mapping[str, Any]) -> str:
     where = ".".join(str(part) for part in loc if not isinstance(part, int))
     if err["type"] == "extra_forbidden":
-        return f"unknown key '{loc[-1]}'" + (f" in [{'.'.join(str(p) for p in loc[:-1] if not isinstance(p, int))}]"
-                                            if len(loc) > 1 else "")
+        return f"unknown key '{loc[-1]}'" + (
+            f" in [{'.'.join(str(p) for p in loc[:-1] if not isinstance(p, int))}]" if len(loc) > 1 else ""
+        )
     if err["type"] == "missing":
         return f"missing required key '{where}'"
     if err["type"] == "literal_error" and loc and loc[-1] == "format":

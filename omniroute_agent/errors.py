@@ -1,15 +1,15 @@
 """The one exception tree of the gateway. The core raises these; each surface renders them once.
 
-    GatewayError                    status, code, message
-    ├── ConfigError                 a bad configuration file or value (start-up)
-    ├── InvalidRequest      400     the caller's request is malformed
-    ├── AuthenticationFailed 401    missing or wrong gateway API key
-    ├── NotFound            404
-    │   ├── ModelNotFound           no provider, alias or combo matches the model string
-    │   └── TaskNotFound            an A2A task id that does not exist
-    ├── UnsupportedFormat   501     a provider speaks a wire format the gateway cannot translate yet
-    ├── UpstreamError               a provider answered with an error; status and body are theirs
-    └── RoutingFailed               every target of a model or combo failed; carries the attempts
+GatewayError                    status, code, message
+├── ConfigError                 a bad configuration file or value (start-up)
+├── InvalidRequest      400     the caller's request is malformed
+├── AuthenticationFailed 401    missing or wrong gateway API key
+├── NotFound            404
+│   ├── ModelNotFound           no provider, alias or combo matches the model string
+│   └── TaskNotFound            an A2A task id that does not exist
+├── UnsupportedFormat   501     a provider speaks a wire format the gateway cannot translate yet
+├── UpstreamError               a provider answered with an error; status and body are theirs
+└── RoutingFailed               every target of a model or combo failed; carries the attempts
 """
 
 from __future__ import annotations
@@ -107,6 +107,12 @@ class Attempt:
     latency_ms: float = 0.0
     cooldown_s: float | None = None
 
+    def describe(self) -> str:
+        if self.connection is None:
+            return f"{self.target}: {self.error}"
+        answer = f"{self.status}" if self.status else "no answer"
+        return f"{self.target} via {self.connection}: {answer}" + (f" ({self.error})" if self.error else "")
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "target": self.target,
@@ -125,10 +131,7 @@ class RoutingFailed(GatewayError):
     type = "upstream_error"
 
     def __init__(self, model: str, attempts: list[Attempt], *, retry_after: float | None = None) -> None:
-        tried = "; ".join(
-            f"{a.target} via {a.connection or '-'}: {a.status or 'no answer'} {a.error or ''}".rstrip()
-            for a in attempts
-        )
+        tried = "; ".join(a.describe() for a in attempts)
         statuses = [a.status for a in attempts if a.status]
         if statuses and all(s == 429 for s in statuses):
             status = 429
@@ -136,6 +139,8 @@ class RoutingFailed(GatewayError):
             status = statuses[-1] if statuses[-1] >= 500 else 502
         else:
             status = 502
-        super().__init__(f"all targets for '{model}' failed ({len(attempts)} attempts): {tried}", status=status)
+        super().__init__(
+            f"all targets for '{model}' failed ({len(attempts)} attempts): {tried}", status=status
+        )
         self.attempts = attempts
         self.retry_after = retry_after

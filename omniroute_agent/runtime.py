@@ -42,11 +42,16 @@ class Runtime:
         try:
             await apply_config(store, cipher, settings)
             table = await load_table(store, cipher, settings)
-            connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=60, ttl_dns_cache=300)
+            connector = aiohttp.TCPConnector(
+                limit=0, limit_per_host=0, keepalive_timeout=60, ttl_dns_cache=300
+            )
             async with aiohttp.ClientSession(connector=connector, auto_decompress=True) as session:
                 server = settings.file.server
-                executor = Executor(session, request_timeout=server.request_timeout_s,
-                                    idle_timeout=server.stream_idle_timeout_s)
+                executor = Executor(
+                    session,
+                    request_timeout=server.request_timeout_s,
+                    idle_timeout=server.stream_idle_timeout_s,
+                )
                 usage = UsageRecorder(store)
                 usage.start()
                 gateway = Gateway(table, executor, store, usage)

@@ -1,9 +1,8 @@
 """The /v1 surface: OpenAI-compatible endpoints over the Gateway (shipped as omniroute_agent.proxy)."""
 
-from starlette.routing import Route
-
 from omniroute_agent.proxy.chat import chat_completions
 from omniroute_agent.proxy.models import list_models
+from starlette.routing import Route
 
 ROUTES = [
     Route("/v1/chat/completions", chat_completions, methods=["POST"]),

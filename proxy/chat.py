@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
+from omniroute_agent.proxy.errors import openai_error
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from omniroute_agent.errors import GatewayError, InvalidRequest
-from omniroute_agent.proxy.errors import openai_error
 from omniroute_agent.server.state import request_id_of, runtime_of
 from omniroute_agent.translate.hub import ChatRequest
 
@@ -33,7 +33,8 @@ async def chat_completions(request: Request) -> Response:
         if body.get("stream"):
             stream = await runtime.gateway.stream(chat, request_id=request_id, surface="v1")
             return StreamingResponse(
-                stream.events(), media_type="text/event-stream",
+                stream.events(),
+                media_type="text/event-stream",
                 headers={"cache-control": "no-cache", "x-omniroute-target": stream.target},
             )
         done = await runtime.gateway.complete(chat, request_id=request_id, surface="v1")

@@ -4,8 +4,9 @@ The card metadata of each skill lives in `agent.json`; the server checks at star
 and this table name the same skills.
 """
 
-from omniroute_agent.a2a.skill import SkillRun
 from omniroute_agent.skills import smart_routing
+
+from omniroute_agent.a2a.skill import SkillRun
 
 SKILLS: dict[str, SkillRun] = {
     "smart-routing": smart_routing.run,

@@ -41,6 +41,7 @@ class GatewayProcess:
     proc: subprocess.Popen[str]
     base_url: str = ""
     stderr: list[str] = field(default_factory=list)
+    pump: threading.Thread | None = None
 
     @property
     def v1(self) -> str:
@@ -54,16 +55,27 @@ class GatewayProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        if self.pump is not None:
+            self.pump.join(5)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
         return self.proc.returncode
 
 
-def start_gateway(data_dir: Path, config: Path | None, *, env: dict[str, str] | None = None,
-                  timeout: float = 30.0) -> GatewayProcess:
+def start_gateway(
+    data_dir: Path, config: Path | None, *, env: dict[str, str] | None = None, timeout: float = 30.0
+) -> GatewayProcess:
     args = [*omniroute_command(), "--port", "0", "--data-dir", str(data_dir)]
     if config is not None:
         args += ["--config", str(config)]
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env or clean_env())
+    proc = subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or clean_env(),
+    )
     gw = GatewayProcess(data_dir, config, proc)
     ready = threading.Event()
 
@@ -77,14 +89,15 @@ def start_gateway(data_dir: Path, config: Path | None, *, env: dict[str, str] | 
                 ready.set()
         ready.set()
 
-    threading.Thread(target=pump, daemon=True).start()
+    gw.pump = threading.Thread(target=pump, daemon=True)
+    gw.pump.start()
     deadline = time.monotonic() + timeout
     while not ready.wait(0.05):
         if time.monotonic() > deadline:
             proc.kill()
             raise RuntimeError("gateway did not start:\n" + "".join(gw.stderr))
     if not gw.base_url:
-        proc.wait(5)
+        gw.stop()
         raise RuntimeError(f"gateway exited with {proc.returncode}:\n" + "".join(gw.stderr))
     return gw
 
@@ -98,14 +111,14 @@ def write_config(path: Path, upstream: FakeUpstream, *, api_keys: bool = True, e
 [[providers]]
 id = "fake"
 format = "openai"
-base_url = "{upstream.url('fake')}"
+base_url = "{upstream.url("fake")}"
 api_keys = ["k1", "k2"]
 models = ["gpt-4.1-mini"]
 
 [[providers]]
 id = "backup"
 format = "openai"
-base_url = "{upstream.url('backup')}"
+base_url = "{upstream.url("backup")}"
 api_keys = ["b1"]
 models = ["gpt-4.1-nano"]
 

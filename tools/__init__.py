@@ -4,10 +4,10 @@ over the running gateway. `build_server` assembles them into one MCPServer for s
 from __future__ import annotations
 
 from mcp.server.mcpserver import MCPServer
+from omniroute_agent.tools import combos, health, models, route
 
 from omniroute_agent import __version__
 from omniroute_agent.runtime import Runtime
-from omniroute_agent.tools import combos, health, models, route
 
 INSTRUCTIONS = (
     "omniroute-agent routes chat requests across your AI providers with fallback and account rotation. "

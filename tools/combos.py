@@ -28,7 +28,14 @@ def register(server: MCPServer, runtime: Runtime) -> None:
     async def list_combos() -> Combos:
         """Every combo (fallback chain): name, strategy and the targets it walks."""
         table = runtime.gateway.table
-        return Combos(combos=[
-            ComboInfo(name=c.name, strategy=c.strategy, models=list(c.models), is_default=c.name == table.default_model)
-            for c in table.combos.values()
-        ])
+        return Combos(
+            combos=[
+                ComboInfo(
+                    name=c.name,
+                    strategy=c.strategy,
+                    models=list(c.models),
+                    is_default=c.name == table.default_model,
+                )
+                for c in table.combos.values()
+            ]
+        )

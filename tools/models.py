@@ -30,7 +30,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
     async def list_models_catalog(
         provider: Annotated[str | None, Field(description="only this provider's models (or 'combo')")] = None,
     ) -> ModelsCatalog:
-        """Models of the configured providers (as 'provider/model') and combos, optionally for one provider."""
+        """Models of the configured providers (as 'provider/model') and combos, optionally one provider's."""
         entries = [ModelEntry.model_validate(m) for m in runtime.gateway.models()]
         if provider:
             entries = [e for e in entries if e.owned_by == provider]

@@ -49,12 +49,17 @@ class RouteResult(BaseModel):
 def register(server: MCPServer, runtime: Runtime) -> None:
     @server.tool(
         name="omniroute_route_request",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-                                    open_world_hint=True),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+        ),
     )
     async def route_request(
-        messages: Annotated[list[ChatTurn], Field(min_length=1, description="the conversation, oldest first")],
-        model: Annotated[str | None, Field(description="model or combo; the default model when omitted")] = None,
+        messages: Annotated[
+            list[ChatTurn], Field(min_length=1, description="the conversation, oldest first")
+        ],
+        model: Annotated[
+            str | None, Field(description="model or combo; the default model when omitted")
+        ] = None,
     ) -> RouteResult:
         """Chat through the gateway's router: resolves the model or combo, falls back across targets and
         accounts, and returns the answer with the model that gave it, every attempt and token usage."""

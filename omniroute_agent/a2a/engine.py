@@ -57,15 +57,21 @@ class TaskEngine:
         message = params.message
         skill_id = _skill_of(params)
         if skill_id not in self.skills:
-            raise A2AError(INVALID_PARAMS, f"unknown skill '{skill_id}' (skills: {', '.join(sorted(self.skills))})")
+            raise A2AError(
+                INVALID_PARAMS, f"unknown skill '{skill_id}' (skills: {', '.join(sorted(self.skills))})"
+            )
         if message.task_id:
             task = await self._continue(message)
         else:
             context_id = message.context_id or str(uuid.uuid4())
             task_id = str(uuid.uuid4())
             stamped = message.model_copy(update={"task_id": task_id, "context_id": context_id})
-            task = Task(id=task_id, context_id=context_id, status=TaskStatus(state="submitted", timestamp=now_iso()),
-                        history=[stamped])
+            task = Task(
+                id=task_id,
+                context_id=context_id,
+                status=TaskStatus(state="submitted", timestamp=now_iso()),
+                history=[stamped],
+            )
         await self._save(task, skill_id)
         run = self._run(task, skill_id, message, params, request_id)
         history_length = params.configuration.history_length if params.configuration else None
@@ -93,13 +99,16 @@ class TaskEngine:
             raise A2AError(TASK_NOT_FOUND, f"task '{message.task_id}' not found")
         task = Task.model_validate(row.body)
         if task.status.state in TERMINAL_STATES:
-            raise A2AError(UNSUPPORTED_OPERATION,
-                           f"task '{task.id}' is {task.status.state}; start a new task in the same context")
+            raise A2AError(
+                UNSUPPORTED_OPERATION,
+                f"task '{task.id}' is {task.status.state}; start a new task in the same context",
+            )
         stamped = message.model_copy(update={"context_id": task.context_id})
         return task.model_copy(update={"history": [*task.history, stamped]})
 
-    async def _run(self, task: Task, skill_id: str, message: Message, params: MessageSendParams,
-                   request_id: str) -> Task:
+    async def _run(
+        self, task: Task, skill_id: str, message: Message, params: MessageSendParams, request_id: str
+    ) -> Task:
         task = await self._transition(task, skill_id, "working")
         metadata = {**(params.metadata or {}), **(message.metadata or {})}
         request = SkillRequest(task.id, task.context_id, message_text(message), metadata, request_id)
@@ -109,19 +118,32 @@ class TaskEngine:
             return await self._transition(task, skill_id, "failed", _agent_message(task, exc.message))
         except Exception as exc:
             log.exception("skill %s failed on task %s", skill_id, task.id)
-            return await self._transition(task, skill_id, "failed",
-                                          _agent_message(task, f"internal error: {exc.__class__.__name__}"))
-        artifact = Artifact(artifact_id=str(uuid.uuid4()), name="answer", parts=[TextPart(text=result.text)],
-                            metadata=result.metadata or None)
-        task = task.model_copy(update={"artifacts": [*task.artifacts, artifact],
-                                       "metadata": {**(task.metadata or {}), **result.metadata}})
+            return await self._transition(
+                task, skill_id, "failed", _agent_message(task, f"internal error: {exc.__class__.__name__}")
+            )
+        artifact = Artifact(
+            artifact_id=str(uuid.uuid4()),
+            name="answer",
+            parts=[TextPart(text=result.text)],
+            metadata=result.metadata or None,
+        )
+        task = task.model_copy(
+            update={
+                "artifacts": [*task.artifacts, artifact],
+                "metadata": {**(task.metadata or {}), **result.metadata},
+            }
+        )
         return await self._transition(task, skill_id, "completed")
 
     async def _detached(self, run: Coroutine[Any, Any, Task]) -> None:
         await run
 
-    async def _transition(self, task: Task, skill_id: str, state: TaskState, message: Message | None = None) -> Task:
-        task = task.model_copy(update={"status": TaskStatus(state=state, timestamp=now_iso(), message=message)})
+    async def _transition(
+        self, task: Task, skill_id: str, state: TaskState, message: Message | None = None
+    ) -> Task:
+        task = task.model_copy(
+            update={"status": TaskStatus(state=state, timestamp=now_iso(), message=message)}
+        )
         if message is not None:
             task = task.model_copy(update={"history": [*task.history, message]})
         await self._save(task, skill_id)
@@ -129,8 +151,9 @@ class TaskEngine:
 
     async def _save(self, task: Task, skill_id: str) -> None:
         stamp = time.time()
-        await self._store.save_task(TaskRow(task.id, task.context_id, task.status.state, skill_id, stamp, stamp,
-                                            task.wire()))
+        await self._store.save_task(
+            TaskRow(task.id, task.context_id, task.status.state, skill_id, stamp, stamp, task.wire())
+        )
 
 
 def _skill_of(params: MessageSendParams) -> str:
@@ -141,5 +164,10 @@ def _skill_of(params: MessageSendParams) -> str:
 
 
 def _agent_message(task: Task, text: str) -> Message:
-    return Message(role="agent", parts=[TextPart(text=text)], message_id=str(uuid.uuid4()), task_id=task.id,
-                   context_id=task.context_id)
+    return Message(
+        role="agent",
+        parts=[TextPart(text=text)],
+        message_id=str(uuid.uuid4()),
+        task_id=task.id,
+        context_id=task.context_id,
+    )

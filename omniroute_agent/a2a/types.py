@@ -8,7 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 TaskState = Literal[
-    "submitted", "working", "input-required", "completed", "canceled", "failed", "rejected", "auth-required",
+    "submitted",
+    "working",
+    "input-required",
+    "completed",
+    "canceled",
+    "failed",
+    "rejected",
+    "auth-required",
     "unknown",
 ]
 TERMINAL_STATES: frozenset[str] = frozenset({"completed", "canceled", "failed", "rejected"})

@@ -18,8 +18,9 @@ def connection_id(cipher: Cipher, provider_id: str, secret: str) -> str:
     return f"{provider_id}-{cipher.fingerprint(provider_id + ':' + secret)[:10]}"
 
 
-def provider_row(settings_provider_id: str, fmt: str | None, base_url: str | None, models: list[str],
-                 aliases: list[str]) -> ProviderRow:
+def provider_row(
+    settings_provider_id: str, fmt: str | None, base_url: str | None, models: list[str], aliases: list[str]
+) -> ProviderRow:
     spec = CATALOG.get(settings_provider_id)
     return ProviderRow(
         id=settings_provider_id,
@@ -36,15 +37,22 @@ async def apply_config(store: Store, cipher: Cipher, settings: Settings) -> None
         await store.upsert_provider(provider_row(p.id, p.format, p.base_url, list(p.models), list(p.aliases)))
         secrets = list(p.api_keys) or ([""] if not _key_required(p.id) else [])
         for n, secret in enumerate(secrets):
-            await store.upsert_connection(ConnectionRow(
-                id=connection_id(cipher, p.id, secret), provider_id=p.id, secret=secret,
-                label=f"config key {n + 1}", priority=n,
-            ))
+            await store.upsert_connection(
+                ConnectionRow(
+                    id=connection_id(cipher, p.id, secret),
+                    provider_id=p.id,
+                    secret=secret,
+                    label=f"config key {n + 1}",
+                    priority=n,
+                )
+            )
     for c in file.combos:
         await store.upsert_combo(ComboRow(c.name, c.strategy, list(c.models)))
     for n, key in enumerate(file.server.api_keys):
         digest = hash_api_key(key)
-        await store.upsert_api_key(ApiKeyRow(id=f"key-{digest[:12]}", key_hash=digest, label=f"config key {n + 1}"))
+        await store.upsert_api_key(
+            ApiKeyRow(id=f"key-{digest[:12]}", key_hash=digest, label=f"config key {n + 1}")
+        )
 
 
 async def load_table(store: Store, cipher: Cipher, settings: Settings) -> RoutingTable:
@@ -58,10 +66,15 @@ async def load_table(store: Store, cipher: Cipher, settings: Settings) -> Routin
         if provider_id not in table.providers:
             table.put_provider(provider_row(provider_id, None, None, [], []))
         for n, secret in enumerate(secrets):
-            table.put_connection(ConnectionRow(
-                id=connection_id(cipher, provider_id, secret), provider_id=provider_id, secret=secret,
-                label=f"environment key {n + 1}", priority=1000 + n,
-            ))
+            table.put_connection(
+                ConnectionRow(
+                    id=connection_id(cipher, provider_id, secret),
+                    provider_id=provider_id,
+                    secret=secret,
+                    label=f"environment key {n + 1}",
+                    priority=1000 + n,
+                )
+            )
     for combo in await store.list_combos():
         table.put_combo(combo)
     table.key_hashes = frozenset(k.key_hash for k in await store.list_api_keys())

@@ -8,6 +8,7 @@ answered at once. Every try is kept as an `Attempt`; the usage row holds them al
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -51,8 +52,17 @@ class ChatStream:
     """An upstream stream that answered 200. Iterate `events()` for the client's SSE bytes; usage
     is recorded when the iteration ends, however it ends (done, upstream cut, client gone)."""
 
-    def __init__(self, gateway: Gateway, upstream: UpstreamStream, picked: _Picked, request: ChatRequest,
-                 *, request_id: str, surface: str, started: float) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        upstream: UpstreamStream,
+        picked: _Picked,
+        request: ChatRequest,
+        *,
+        request_id: str,
+        surface: str,
+        started: float,
+    ) -> None:
         self._gateway = gateway
         self._upstream = upstream
         self.target = picked.target.label
@@ -90,9 +100,17 @@ class ChatStream:
         finally:
             self._upstream.close()
             await self._gateway.record(
-                self._request_id, self._surface, self._requested, self.target, self.connection_id,
-                200 if error is None else 502, self.tap.usage, self._started, self.attempts,
-                stream=True, error=error,
+                self._request_id,
+                self._surface,
+                self._requested,
+                self.target,
+                self.connection_id,
+                200 if error is None else 502,
+                self.tap.usage,
+                self._started,
+                self.attempts,
+                stream=True,
+                error=error,
             )
 
 
@@ -108,6 +126,7 @@ class Gateway:
     store: Store
     usage: UsageRecorder
     accounts: Accounts = field(default_factory=Accounts)
+    max_cooldown_wait_s: float = 2.0
     started_at: float = field(default_factory=time.time)
 
     async def complete(self, request: ChatRequest, *, request_id: str, surface: str) -> Completion:
@@ -119,7 +138,9 @@ class Gateway:
         async def send(target: Target, provider: Provider, conn: ConnectionRow) -> ChatResponse:
             codec = CODECS[provider.format]
             body = json.dumps(codec.request_from_hub(request, target.model)).encode()
-            req = build_request(provider.format, provider.base_url, target.model, conn.secret, body, stream=False)
+            req = build_request(
+                provider.format, provider.base_url, target.model, conn.secret, body, stream=False
+            )
             resp = await self.executor.send(req)
             try:
                 raw = json.loads(resp.body)
@@ -132,13 +153,34 @@ class Gateway:
         try:
             response, picked = await self._walk(requested, attempts, send)
         except GatewayError as exc:
-            await self.record(request_id, surface, requested, None, None, exc.status, empty_usage(), started,
-                              attempts, error=exc.message)
+            await self.record(
+                request_id,
+                surface,
+                requested,
+                None,
+                None,
+                exc.status,
+                empty_usage(),
+                started,
+                attempts,
+                error=exc.message,
+            )
             raise
         usage = read_usage(response.get("usage"))
-        latency = await self.record(request_id, surface, requested, picked.target.label, picked.connection.id,
-                                    200, usage, started, attempts)
-        return Completion(response, requested, picked.target.label, picked.connection.id, attempts, usage, latency)
+        latency = await self.record(
+            request_id,
+            surface,
+            requested,
+            picked.target.label,
+            picked.connection.id,
+            200,
+            usage,
+            started,
+            attempts,
+        )
+        return Completion(
+            response, requested, picked.target.label, picked.connection.id, attempts, usage, latency
+        )
 
     async def stream(self, request: ChatRequest, *, request_id: str, surface: str) -> ChatStream:
         """Falls back between targets until one answers 200; from then on the stream is the client's."""
@@ -157,29 +199,74 @@ class Gateway:
         try:
             upstream, picked = await self._walk(requested, attempts, open_)
         except GatewayError as exc:
-            await self.record(request_id, surface, requested, None, None, exc.status, empty_usage(), started,
-                              attempts, stream=True, error=exc.message)
+            await self.record(
+                request_id,
+                surface,
+                requested,
+                None,
+                None,
+                exc.status,
+                empty_usage(),
+                started,
+                attempts,
+                stream=True,
+                error=exc.message,
+            )
             raise
-        return ChatStream(self, upstream, picked, request, request_id=request_id, surface=surface, started=started)
+        return ChatStream(
+            self, upstream, picked, request, request_id=request_id, surface=surface, started=started
+        )
 
     async def _walk(
-        self, requested: str, attempts: list[Attempt], call: Callable[[Target, Provider, ConnectionRow], Awaitable[T]]
+        self,
+        requested: str,
+        attempts: list[Attempt],
+        call: Callable[[Target, Provider, ConnectionRow], Awaitable[T]],
     ) -> tuple[T, _Picked]:
         route: Route = resolve(self.table, requested)
+        picked, soonest = await self._pass(route, attempts, call)
+        if picked is None and soonest is not None and soonest <= self.max_cooldown_wait_s:
+            # Nothing was tried because every connection is cooling down, and not for long: wait
+            # for the first one rather than failing a request that a second's patience would serve.
+            await asyncio.sleep(soonest + 0.005)
+            picked, _ = await self._pass(route, attempts, call)
+        if picked is not None:
+            return picked
+        retry_after = min((a.cooldown_s for a in attempts if a.cooldown_s is not None), default=soonest)
+        raise RoutingFailed(requested, attempts, retry_after=retry_after)
+
+    async def _pass(
+        self,
+        route: Route,
+        attempts: list[Attempt],
+        call: Callable[[Target, Provider, ConnectionRow], Awaitable[T]],
+    ) -> tuple[tuple[T, _Picked] | None, float | None]:
+        """One walk over the targets. Returns the first success, else (None, the shortest cooldown
+        that kept a connection from being tried when no connection was tried at all)."""
+        soonest: float | None = None
+        tried = False
         for target in route.targets:
             provider = target.provider
             if provider is None:
                 attempts.append(Attempt(target.label, None, None, "provider is not configured"))
                 continue
             if provider.format not in CODECS:
-                attempts.append(Attempt(target.label, None, None, f"format '{provider.format}' is not supported yet"))
+                attempts.append(
+                    Attempt(target.label, None, None, f"format '{provider.format}' is not supported yet")
+                )
                 continue
             ready, cooling = self.accounts.order(provider)
             if not ready:
-                reason = (f"all {len(cooling)} connections cooling down" if cooling else "provider has no connection")
+                if cooling:
+                    left = min(self.accounts.cooldown_left(c.id) for c in cooling)
+                    soonest = left if soonest is None else min(soonest, left)
+                    reason = f"all {len(cooling)} connections cooling down ({left:.1f}s left)"
+                else:
+                    reason = "provider has no connection"
                 attempts.append(Attempt(target.label, None, None, reason))
                 continue
             for conn in ready:
+                tried = True
                 t0 = time.perf_counter()
                 try:
                     result = await call(target, provider, conn)
@@ -192,26 +279,48 @@ class Gateway:
                         attempts.append(Attempt(target.label, conn.id, exc.status, exc.message, elapsed))
                         raise
                     cooldown = self.accounts.failed(conn.id, exc)
-                    attempts.append(Attempt(target.label, conn.id, exc.status, exc.message, elapsed, cooldown))
+                    attempts.append(
+                        Attempt(target.label, conn.id, exc.status, exc.message, elapsed, cooldown)
+                    )
                     continue
                 self.accounts.succeeded(conn.id)
                 attempts.append(Attempt(target.label, conn.id, 200, None, (time.perf_counter() - t0) * 1000))
-                return result, _Picked(target, conn, attempts)
-        retry_after = min((a.cooldown_s for a in attempts if a.cooldown_s is not None), default=None)
-        raise RoutingFailed(requested, attempts, retry_after=retry_after)
+                return (result, _Picked(target, conn, attempts)), None
+        return None, (None if tried else soonest)
 
     async def record(
-        self, request_id: str, surface: str, requested: str, target: str | None, connection_id: str | None,
-        status: int, usage: Usage, started: float, attempts: list[Attempt], *, stream: bool = False,
+        self,
+        request_id: str,
+        surface: str,
+        requested: str,
+        target: str | None,
+        connection_id: str | None,
+        status: int,
+        usage: Usage,
+        started: float,
+        attempts: list[Attempt],
+        *,
+        stream: bool = False,
         error: str | None = None,
     ) -> float:
         latency = (time.perf_counter() - started) * 1000
-        await self.usage.record(UsageRow(
-            request_id=request_id, ts=time.time(), surface=surface, model=requested, target=target,
-            connection_id=connection_id, status=status, prompt_tokens=usage["prompt_tokens"],
-            completion_tokens=usage["completion_tokens"], latency_ms=round(latency, 3), stream=stream,
-            error=error, attempts=[a.as_dict() for a in attempts],
-        ))
+        await self.usage.record(
+            UsageRow(
+                request_id=request_id,
+                ts=time.time(),
+                surface=surface,
+                model=requested,
+                target=target,
+                connection_id=connection_id,
+                status=status,
+                prompt_tokens=usage["prompt_tokens"],
+                completion_tokens=usage["completion_tokens"],
+                latency_ms=round(latency, 3),
+                stream=stream,
+                error=error,
+                attempts=[a.as_dict() for a in attempts],
+            )
+        )
         return latency
 
     def models(self) -> list[dict[str, Any]]:
@@ -220,10 +329,25 @@ class Gateway:
         for provider in self.table.providers.values():
             if not provider.enabled_connections and provider.key_required:
                 continue
-            listed.extend({"id": f"{provider.id}/{m}", "owned_by": provider.id, "kind": "model",
-                           "format": provider.format} for m in provider.models)
-        listed.extend({"id": c.name, "owned_by": "combo", "kind": "combo", "strategy": c.strategy,
-                       "targets": list(c.models)} for c in self.table.combos.values())
+            listed.extend(
+                {
+                    "id": f"{provider.id}/{m}",
+                    "owned_by": provider.id,
+                    "kind": "model",
+                    "format": provider.format,
+                }
+                for m in provider.models
+            )
+        listed.extend(
+            {
+                "id": c.name,
+                "owned_by": "combo",
+                "kind": "combo",
+                "strategy": c.strategy,
+                "targets": list(c.models),
+            }
+            for c in self.table.combos.values()
+        )
         return listed
 
     async def health(self) -> dict[str, Any]:

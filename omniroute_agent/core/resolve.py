@@ -1,8 +1,8 @@
 """Model resolution: what a model string names, as an ordered list of targets.
 
-    "stack"                 a combo: its members, in order (members may be combos, depth-limited)
-    "fake/gpt-4.1-mini"     provider (or alias) / model
-    "gpt-4.1-mini"          a model some configured provider lists (first provider wins)
+"stack"                 a combo: its members, in order (members may be combos, depth-limited)
+"fake/gpt-4.1-mini"     provider (or alias) / model
+"gpt-4.1-mini"          a model some configured provider lists (first provider wins)
 """
 
 from __future__ import annotations

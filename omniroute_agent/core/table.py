@@ -45,9 +45,13 @@ class RoutingTable:
     def put_provider(self, row: ProviderRow, *, key_required: bool = True) -> Provider:
         current = self.providers.get(row.id)
         provider = Provider(
-            row.id, row.format,  # type: ignore[arg-type]  # validated when written
-            row.base_url, list(row.models), list(row.aliases),
-            current.connections if current else [], key_required,
+            row.id,
+            row.format,  # type: ignore[arg-type]  # validated when written
+            row.base_url,
+            list(row.models),
+            list(row.aliases),
+            current.connections if current else [],
+            key_required,
         )
         self.providers[row.id] = provider
         self._index_aliases()

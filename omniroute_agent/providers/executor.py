@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -39,7 +40,10 @@ def build_request(
 ) -> UpstreamRequest:
     rules = WIRE_RULES[fmt]
     path = (rules.stream_path if stream else rules.path).replace("{model}", model)
-    headers = {"content-type": "application/json", "accept": "text/event-stream" if stream else "application/json"}
+    headers = {
+        "content-type": "application/json",
+        "accept": "text/event-stream" if stream else "application/json",
+    }
     if secret:
         headers[rules.auth_header] = f"Bearer {secret}" if rules.auth_header == "authorization" else secret
     headers.update(rules.extra_headers)
@@ -48,18 +52,13 @@ def build_request(
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
     """Seconds to wait from `retry-after-ms`, `retry-after` (seconds or an HTTP date)."""
-    if ms := headers.get("retry-after-ms"):
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
+    if (ms := _finite(headers.get("retry-after-ms"))) is not None:
+        return max(0.0, ms / 1000)
     value = headers.get("retry-after")
     if not value:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if (seconds := _finite(value)) is not None:
+        return max(0.0, seconds)
     try:
         when = email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError):
@@ -67,8 +66,18 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     return max(0.0, when - (time.time() if now is None else now))
 
 
+def _finite(value: str | None) -> float | None:
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
 class Executor:
-    def __init__(self, session: aiohttp.ClientSession, *, request_timeout: float, idle_timeout: float) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, *, request_timeout: float, idle_timeout: float
+    ) -> None:
         self._session = session
         self._timeout = aiohttp.ClientTimeout(total=request_timeout, sock_connect=min(10.0, request_timeout))
         self._stream_timeout = aiohttp.ClientTimeout(
@@ -78,7 +87,9 @@ class Executor:
 
     async def send(self, req: UpstreamRequest) -> UpstreamResponse:
         try:
-            async with self._session.post(req.url, data=req.body, headers=req.headers, timeout=self._timeout) as resp:
+            async with self._session.post(
+                req.url, data=req.body, headers=req.headers, timeout=self._timeout
+            ) as resp:
                 body = await resp.read()
                 headers = _lower(resp.headers)
                 if resp.status >= 400:
@@ -144,5 +155,6 @@ def _upstream_error(status: int, headers: Mapping[str, str], body: bytes) -> Ups
 def _transport_error(exc: BaseException) -> UpstreamError:
     if isinstance(exc, TimeoutError):
         return UpstreamError("upstream timed out", status=504, code="upstream_timeout")
-    return UpstreamError(f"upstream unreachable: {exc.__class__.__name__}: {exc}", status=502,
-                         code="upstream_unreachable")
+    return UpstreamError(
+        f"upstream unreachable: {exc.__class__.__name__}: {exc}", status=502, code="upstream_unreachable"
+    )

@@ -38,7 +38,9 @@ def create_app(settings: Settings) -> Starlette:
         async with Runtime.running(settings) as runtime:
             app.state.runtime = runtime
             app.state.card = build_card(
-                load_template(), base_url=public_base_url(settings), skills=runtime.tasks.skills,
+                load_template(),
+                base_url=public_base_url(settings),
+                skills=runtime.tasks.skills,
                 secured=bool(runtime.gateway.table.key_hashes),
             )
             mcp = build_server(runtime)

@@ -17,7 +17,9 @@ def load_template() -> dict[str, Any]:
     return card
 
 
-def build_card(template: dict[str, Any], *, base_url: str, skills: Iterable[str], secured: bool) -> dict[str, Any]:
+def build_card(
+    template: dict[str, Any], *, base_url: str, skills: Iterable[str], secured: bool
+) -> dict[str, Any]:
     """The 0.3 card: top-level `url` and transport, the same interface in `supportedInterfaces`
     (what 1.x clients read), and a bearer scheme when gateway keys are enforced."""
     listed = [s["id"] for s in template.get("skills", [])]
@@ -26,8 +28,11 @@ def build_card(template: dict[str, Any], *, base_url: str, skills: Iterable[str]
     url = base_url.rstrip("/") + "/a2a"
     card = {**template, "version": template.get("version", __version__), "url": url}
     card["supportedInterfaces"] = [
-        {"url": url, "protocolBinding": card.get("preferredTransport", "JSONRPC"),
-         "protocolVersion": card.get("protocolVersion", "0.3.0")},
+        {
+            "url": url,
+            "protocolBinding": card.get("preferredTransport", "JSONRPC"),
+            "protocolVersion": card.get("protocolVersion", "0.3.0"),
+        },
     ]
     if secured:
         card["securitySchemes"] = {

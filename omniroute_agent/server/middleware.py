@@ -78,16 +78,24 @@ async def _refuse(scope: Scope, send: Send, reason: str) -> None:
     elif path.startswith("/mcp"):
         body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32001, "message": message}}
     else:
-        body = {"error": {"message": message, "type": "authentication_error", "param": None,
-                          "code": "invalid_api_key"}}
+        body = {
+            "error": {
+                "message": message,
+                "type": "authentication_error",
+                "param": None,
+                "code": "invalid_api_key",
+            }
+        }
     payload = json.dumps(body).encode()
-    await send({
-        "type": "http.response.start",
-        "status": 401,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(payload)).encode()),
-            (b"www-authenticate", b'Bearer realm="omniroute"'),
-        ],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"www-authenticate", b'Bearer realm="omniroute"'),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})

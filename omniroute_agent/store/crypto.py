@@ -35,7 +35,7 @@ class Cipher:
     def decrypt(self, token: str, *, context: str) -> str:
         if not token.startswith(_PREFIX):
             raise ValueError("unknown credential encoding")
-        raw = base64.urlsafe_b64decode(token[len(_PREFIX):])
+        raw = base64.urlsafe_b64decode(token[len(_PREFIX) :])
         return self._aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
 
     def fingerprint(self, value: str) -> str:
@@ -46,9 +46,12 @@ class Cipher:
 def load_cipher(data_dir: Path, env_key: str | None) -> Cipher:
     if env_key:
         try:
-            return Cipher(base64.urlsafe_b64decode(env_key + "=" * (-len(env_key) % 4)))
+            key = base64.b64decode(env_key + "=" * (-len(env_key) % 4), altchars=b"-_", validate=True)
         except (ValueError, TypeError):
-            raise ConfigError("OMNIROUTE_SECRET_KEY is not urlsafe base64 of 32 bytes") from None
+            key = b""
+        if len(key) != 32:
+            raise ConfigError("OMNIROUTE_SECRET_KEY must be urlsafe base64 of 32 random bytes")
+        return Cipher(key)
     path = data_dir / KEY_FILE
     if not path.exists():
         _create_key_file(path)

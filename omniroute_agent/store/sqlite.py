@@ -84,7 +84,9 @@ class SqliteStore:
         await self.db.commit()
 
     async def list_providers(self) -> list[ProviderRow]:
-        async with self.db.execute("SELECT id, format, base_url, models, aliases FROM providers ORDER BY id") as cur:
+        async with self.db.execute(
+            "SELECT id, format, base_url, models, aliases FROM providers ORDER BY id"
+        ) as cur:
             return [ProviderRow(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) async for r in cur]
 
     async def upsert_connection(self, row: ConnectionRow) -> None:
@@ -92,6 +94,7 @@ class SqliteStore:
         await self.db.execute(
             "INSERT INTO connections (id, provider_id, secret_enc, label, enabled, priority) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET provider_id=excluded.provider_id, "
+            "secret_enc=excluded.secret_enc, "
             "label=excluded.label, enabled=excluded.enabled, priority=excluded.priority",
             (row.id, row.provider_id, sealed, row.label, int(row.enabled), row.priority),
         )
@@ -135,12 +138,23 @@ class SqliteStore:
 
     async def add_usage(self, rows: Sequence[UsageRow]) -> None:
         await self.db.executemany(
-            "INSERT INTO usage (request_id, ts, surface, model, target, connection_id, status, prompt_tokens, "
-            "completion_tokens, latency_ms, stream, error, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO usage (request_id, ts, surface, model, target, connection_id, status, "
+            "prompt_tokens, completion_tokens, latency_ms, stream, error, attempts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    r.request_id, r.ts, r.surface, r.model, r.target, r.connection_id, r.status,
-                    r.prompt_tokens, r.completion_tokens, r.latency_ms, int(r.stream), r.error,
+                    r.request_id,
+                    r.ts,
+                    r.surface,
+                    r.model,
+                    r.target,
+                    r.connection_id,
+                    r.status,
+                    r.prompt_tokens,
+                    r.completion_tokens,
+                    r.latency_ms,
+                    int(r.stream),
+                    r.error,
                     json.dumps(r.attempts),
                 )
                 for r in rows
@@ -155,8 +169,21 @@ class SqliteStore:
             (limit,),
         ) as cur:
             return [
-                UsageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), r[11],
-                         json.loads(r[12]))
+                UsageRow(
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    r[9],
+                    bool(r[10]),
+                    r[11],
+                    json.loads(r[12]),
+                )
                 async for r in cur
             ]
 
@@ -167,7 +194,15 @@ class SqliteStore:
             "INSERT INTO a2a_tasks (id, context_id, state, skill, created_at, updated_at, body) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET state=excluded.state, "
             "updated_at=excluded.updated_at, body=excluded.body",
-            (row.id, row.context_id, row.state, row.skill, row.created_at, row.updated_at, json.dumps(row.body)),
+            (
+                row.id,
+                row.context_id,
+                row.state,
+                row.skill,
+                row.created_at,
+                row.updated_at,
+                json.dumps(row.body),
+            ),
         )
         await self.db.commit()
 

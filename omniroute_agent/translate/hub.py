@@ -80,7 +80,11 @@ def read_usage(raw: Any) -> Usage:
     p = prompt if isinstance(prompt, int) else 0
     c = completion if isinstance(completion, int) else 0
     total = raw.get("total_tokens")
-    return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": total if isinstance(total, int) else p + c}
+    return {
+        "prompt_tokens": p,
+        "completion_tokens": c,
+        "total_tokens": total if isinstance(total, int) else p + c,
+    }
 
 
 def response_text(response: ChatResponse) -> str:

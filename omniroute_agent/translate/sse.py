@@ -6,6 +6,7 @@ ending). `id:` and `retry:` fields and comment lines are dropped: the gateway ne
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -64,7 +65,10 @@ class SSEParser:
         return "", False
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def encode_event(data: str, event: str | None = None) -> bytes:
     head = f"event: {event}\n" if event else ""
-    body = "".join(f"data: {line}\n" for line in data.split("\n"))
+    body = "".join(f"data: {line}\n" for line in _LINE_END.split(data))
     return f"{head}{body}\n".encode()

@@ -38,8 +38,11 @@ class Reply:
     def error(cls, fmt: str, status: int) -> Reply:
         """The fixture error of `fmt` (e.g. 'openai-chat', 429) with its status and headers."""
         meta = json.loads(fixture_bytes(f"{fmt}/error-{status}.meta.json"))
-        return cls(status=meta["status"], body=fixture_bytes(f"{fmt}/error-{status}.json"),
-                   headers={k: v for k, v in meta["headers"].items() if k != "content-type"})
+        return cls(
+            status=meta["status"],
+            body=fixture_bytes(f"{fmt}/error-{status}.json"),
+            headers={k: v for k, v in meta["headers"].items() if k != "content-type"},
+        )
 
 
 @dataclass
@@ -87,6 +90,7 @@ class FakeUpstream:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
 
     async def _start(self) -> None:
         app = web.Application()
@@ -107,15 +111,18 @@ class FakeUpstream:
             await asyncio.sleep(reply.delay)
         stream = bool(body.get("stream"))
         if reply.status != 200 or not stream:
-            payload = reply.body if reply.body is not None else fixture_bytes("openai-chat/text.response.json")
-            return web.Response(status=reply.status, body=payload, headers=reply.headers,
-                                content_type="application/json")
+            payload = (
+                reply.body if reply.body is not None else fixture_bytes("openai-chat/text.response.json")
+            )
+            return web.Response(
+                status=reply.status, body=payload, headers=reply.headers, content_type="application/json"
+            )
         payload = reply.body if reply.body is not None else fixture_bytes("openai-chat/text.stream.sse")
         resp = web.StreamResponse(status=200, headers={"content-type": "text/event-stream", **reply.headers})
         await resp.prepare(request)
         sent = 0
         for start in range(0, len(payload), reply.chunk_size):
-            piece = payload[start:start + reply.chunk_size]
+            piece = payload[start : start + reply.chunk_size]
             if reply.cut_after is not None and sent + len(piece) > reply.cut_after:
                 await resp.write(piece[: reply.cut_after - sent])
                 request.transport.close()  # type: ignore[union-attr]
