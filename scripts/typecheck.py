@@ -22,7 +22,15 @@ def main() -> int:
                 (package / entry.name).symlink_to(entry)
         for name, source in MAPPED.items():
             (package / name).symlink_to(ROOT / source)
-        cmd = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), "-p", "omniroute_agent"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "-p",
+            "omniroute_agent",
+        ]
         return subprocess.run(cmd, cwd=tmp, check=False).returncode
 
 

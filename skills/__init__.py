@@ -6,8 +6,8 @@ and this table name the same skills.
 
 from omniroute_agent.skills import smart_routing
 
-from omniroute_agent.a2a.skill import SkillRun
+from omniroute_agent.a2a.skill import Skill
 
-SKILLS: dict[str, SkillRun] = {
-    "smart-routing": smart_routing.run,
+SKILLS: dict[str, Skill] = {
+    "smart-routing": Skill(smart_routing.run, smart_routing.check),
 }

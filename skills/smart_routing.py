@@ -8,17 +8,30 @@ from __future__ import annotations
 
 from omniroute_agent.a2a.skill import SkillRequest, SkillResult
 from omniroute_agent.core.gateway import Gateway
+from omniroute_agent.core.resolve import resolve
 from omniroute_agent.errors import InvalidRequest
 from omniroute_agent.translate.hub import ChatRequest, response_text
 
 
-async def run(gateway: Gateway, request: SkillRequest) -> SkillResult:
+def _model(gateway: Gateway, request: SkillRequest) -> str:
     model = request.metadata.get("model") or request.metadata.get("combo") or gateway.table.default_model
-    if not isinstance(model, str) or not model:
-        raise InvalidRequest("no model named in the message metadata and no default_model configured")
+    if not isinstance(model, str) or not model.strip():
+        raise InvalidRequest("name a model with metadata 'model' (a string), or configure a default_model")
+    return model
+
+
+def check(gateway: Gateway, request: SkillRequest) -> None:
+    """The model must resolve and there must be text to answer, before a task is created."""
+    resolve(gateway.table, _model(gateway, request))
     if not request.text.strip():
-        raise InvalidRequest("the message has no text to answer")
-    chat: ChatRequest = {"model": model, "messages": [{"role": "user", "content": request.text}]}
+        raise InvalidRequest("the message has no text part to answer")
+
+
+async def run(gateway: Gateway, request: SkillRequest) -> SkillResult:
+    chat: ChatRequest = {
+        "model": _model(gateway, request),
+        "messages": [{"role": "user", "content": request.text}],
+    }
     done = await gateway.complete(chat, request_id=request.request_id, surface="a2a")
     return SkillResult(
         text=response_text(done.response),

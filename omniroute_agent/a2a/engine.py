@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from omniroute_agent.a2a.errors import INVALID_PARAMS, TASK_NOT_FOUND, UNSUPPORTED_OPERATION, A2AError
-from omniroute_agent.a2a.skill import SkillRequest, SkillRun
+from omniroute_agent.a2a.skill import Skill, SkillRequest
 from omniroute_agent.a2a.types import (
     TERMINAL_STATES,
     Artifact,
@@ -47,7 +47,7 @@ def now_iso() -> str:
 
 
 class TaskEngine:
-    def __init__(self, store: Store, gateway: Gateway, skills: dict[str, SkillRun]) -> None:
+    def __init__(self, store: Store, gateway: Gateway, skills: dict[str, Skill]) -> None:
         self._store = store
         self._gateway = gateway
         self.skills = skills
@@ -56,7 +56,8 @@ class TaskEngine:
     async def send(self, params: MessageSendParams, *, request_id: str) -> Task:
         message = params.message
         skill_id = _skill_of(params)
-        if skill_id not in self.skills:
+        skill = self.skills.get(skill_id)
+        if skill is None:
             raise A2AError(
                 INVALID_PARAMS, f"unknown skill '{skill_id}' (skills: {', '.join(sorted(self.skills))})"
             )
@@ -72,8 +73,14 @@ class TaskEngine:
                 status=TaskStatus(state="submitted", timestamp=now_iso()),
                 history=[stamped],
             )
+        metadata = {**(params.metadata or {}), **(message.metadata or {})}
+        request = SkillRequest(task.id, task.context_id, message_text(message), metadata, request_id)
+        try:
+            skill.check(self._gateway, request)
+        except GatewayError as exc:
+            raise A2AError(INVALID_PARAMS, exc.message) from None
         await self._save(task, skill_id)
-        run = self._run(task, skill_id, message, params, request_id)
+        run = self._run(task, skill_id, request)
         history_length = params.configuration.history_length if params.configuration else None
         if params.configuration is not None and params.configuration.blocking is False:
             background = asyncio.create_task(self._detached(run), name=f"a2a-task-{task.id}")
@@ -106,14 +113,10 @@ class TaskEngine:
         stamped = message.model_copy(update={"context_id": task.context_id})
         return task.model_copy(update={"history": [*task.history, stamped]})
 
-    async def _run(
-        self, task: Task, skill_id: str, message: Message, params: MessageSendParams, request_id: str
-    ) -> Task:
+    async def _run(self, task: Task, skill_id: str, request: SkillRequest) -> Task:
         task = await self._transition(task, skill_id, "working")
-        metadata = {**(params.metadata or {}), **(message.metadata or {})}
-        request = SkillRequest(task.id, task.context_id, message_text(message), metadata, request_id)
         try:
-            result = await self.skills[skill_id](self._gateway, request)
+            result = await self.skills[skill_id].run(self._gateway, request)
         except GatewayError as exc:
             return await self._transition(task, skill_id, "failed", _agent_message(task, exc.message))
         except Exception as exc:
@@ -158,8 +161,10 @@ class TaskEngine:
 
 def _skill_of(params: MessageSendParams) -> str:
     for metadata in (params.message.metadata, params.metadata):
-        if metadata and isinstance(metadata.get("skill"), str):
-            return str(metadata["skill"])
+        if metadata and "skill" in metadata:
+            if not isinstance(metadata["skill"], str):
+                raise A2AError(INVALID_PARAMS, "metadata 'skill' must be a string naming a skill")
+            return metadata["skill"]
     return DEFAULT_SKILL
 
 

@@ -24,4 +24,10 @@ class SkillResult:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-SkillRun = Callable[[Gateway, SkillRequest], Awaitable[SkillResult]]
+@dataclass(frozen=True, slots=True)
+class Skill:
+    """`check` refuses bad input before a task exists (raising a 4xx GatewayError, answered as
+    invalid params); `run` does the work once the task is stored."""
+
+    run: Callable[[Gateway, SkillRequest], Awaitable[SkillResult]]
+    check: Callable[[Gateway, SkillRequest], None]
