@@ -20,7 +20,14 @@ from omniroute_agent.core.accounts import Accounts
 from omniroute_agent.core.resolve import Route, Target, resolve
 from omniroute_agent.core.table import Provider, RoutingTable
 from omniroute_agent.core.usage import UsageRecorder
-from omniroute_agent.errors import Attempt, GatewayError, RoutingFailed, UnsupportedFormat, UpstreamError
+from omniroute_agent.errors import (
+    Attempt,
+    GatewayError,
+    InvalidRequest,
+    RoutingFailed,
+    UnsupportedFormat,
+    UpstreamError,
+)
 from omniroute_agent.providers.executor import Executor, UpstreamStream, build_request
 from omniroute_agent.store.base import ConnectionRow, Store, UsageRow
 from omniroute_agent.translate.hub import ChatRequest, ChatResponse, Usage, empty_usage, read_usage
@@ -45,7 +52,47 @@ class Completion:
 class _Picked:
     target: Target
     connection: ConnectionRow
-    attempts: list[Attempt]
+
+
+@dataclass(slots=True)
+class Call:
+    """One request through the core: who asked for what, when, and every attempt made for it."""
+
+    request_id: str
+    surface: str
+    requested: str
+    stream: bool
+    started: float = field(default_factory=time.perf_counter)
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def latency_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def usage_row(
+        self,
+        status: int,
+        *,
+        picked: _Picked | None = None,
+        usage: Usage | None = None,
+        error: str | None = None,
+    ) -> UsageRow:
+        usage = usage or empty_usage()
+        return UsageRow(
+            request_id=self.request_id,
+            ts=time.time(),
+            surface=self.surface,
+            model=self.requested,
+            target=picked.target.label if picked else None,
+            connection_id=picked.connection.id if picked else None,
+            status=status,
+            prompt_tokens=usage["prompt_tokens"],
+            completion_tokens=usage["completion_tokens"],
+            latency_ms=round(self.latency_ms, 3),
+            stream=self.stream,
+            error=error,
+            attempts=[a.as_dict() for a in self.attempts],
+        )
 
 
 class ChatStream:
@@ -53,27 +100,16 @@ class ChatStream:
     is recorded when the iteration ends, however it ends (done, upstream cut, client gone)."""
 
     def __init__(
-        self,
-        gateway: Gateway,
-        upstream: UpstreamStream,
-        picked: _Picked,
-        request: ChatRequest,
-        *,
-        request_id: str,
-        surface: str,
-        started: float,
+        self, usage: UsageRecorder, upstream: UpstreamStream, picked: _Picked, call: Call, include_usage: bool
     ) -> None:
-        self._gateway = gateway
+        self._recorder = usage
         self._upstream = upstream
+        self._picked = picked
+        self._call = call
         self.target = picked.target.label
         self.connection_id = picked.connection.id
-        self.attempts = picked.attempts
-        self._requested = str(request.get("model", ""))
-        self._request_id = request_id
-        self._surface = surface
-        self._started = started
-        options = request.get("stream_options") or {}
-        self.tap = PassthroughTap(include_usage=bool(options.get("include_usage")))
+        self.attempts = call.attempts
+        self.tap = PassthroughTap(include_usage=include_usage)
 
     @property
     def usage(self) -> Usage:
@@ -99,19 +135,9 @@ class ChatStream:
             yield _stream_error(f"upstream stream broke: {exc.message}")
         finally:
             self._upstream.close()
-            await self._gateway.record(
-                self._request_id,
-                self._surface,
-                self._requested,
-                self.target,
-                self.connection_id,
-                200 if error is None else 502,
-                self.tap.usage,
-                self._started,
-                self.attempts,
-                stream=True,
-                error=error,
-            )
+            status = 200 if error is None else 502
+            row = self._call.usage_row(status, picked=self._picked, usage=self.tap.usage, error=error)
+            await self._recorder.record(row)
 
 
 def _stream_error(message: str) -> bytes:
@@ -130,10 +156,8 @@ class Gateway:
     started_at: float = field(default_factory=time.time)
 
     async def complete(self, request: ChatRequest, *, request_id: str, surface: str) -> Completion:
-        started = time.perf_counter()
-        requested = str(request.get("model") or self.table.default_model or "")
-        request = {**request, "model": requested, "stream": False}
-        attempts: list[Attempt] = []
+        call = self._begin(request, request_id, surface, stream=False)
+        request = {**request, "model": call.requested, "stream": False}
 
         async def send(target: Target, provider: Provider, conn: ConnectionRow) -> ChatResponse:
             codec = CODECS[provider.format]
@@ -150,44 +174,23 @@ class Gateway:
                 raise UpstreamError("upstream answered JSON that is not an object", status=502)
             return codec.response_to_hub(raw)
 
-        try:
-            response, picked = await self._walk(requested, attempts, send)
-        except GatewayError as exc:
-            await self.record(
-                request_id,
-                surface,
-                requested,
-                None,
-                None,
-                exc.status,
-                empty_usage(),
-                started,
-                attempts,
-                error=exc.message,
-            )
-            raise
+        response, picked = await self._walk(call, send)
         usage = read_usage(response.get("usage"))
-        latency = await self.record(
-            request_id,
-            surface,
-            requested,
+        await self.usage.record(call.usage_row(200, picked=picked, usage=usage))
+        return Completion(
+            response,
+            call.requested,
             picked.target.label,
             picked.connection.id,
-            200,
+            call.attempts,
             usage,
-            started,
-            attempts,
-        )
-        return Completion(
-            response, requested, picked.target.label, picked.connection.id, attempts, usage, latency
+            call.latency_ms,
         )
 
     async def stream(self, request: ChatRequest, *, request_id: str, surface: str) -> ChatStream:
         """Falls back between targets until one answers 200; from then on the stream is the client's."""
-        started = time.perf_counter()
-        requested = str(request.get("model") or self.table.default_model or "")
-        request = {**request, "model": requested, "stream": True}
-        attempts: list[Attempt] = []
+        call = self._begin(request, request_id, surface, stream=True)
+        request = {**request, "model": call.requested, "stream": True}
 
         async def open_(target: Target, provider: Provider, conn: ConnectionRow) -> UpstreamStream:
             if provider.format != "openai":
@@ -196,44 +199,39 @@ class Gateway:
             req = build_request("openai", provider.base_url, target.model, conn.secret, body, stream=True)
             return await self.executor.open_stream(req)
 
-        try:
-            upstream, picked = await self._walk(requested, attempts, open_)
-        except GatewayError as exc:
-            await self.record(
-                request_id,
-                surface,
-                requested,
-                None,
-                None,
-                exc.status,
-                empty_usage(),
-                started,
-                attempts,
-                stream=True,
-                error=exc.message,
+        upstream, picked = await self._walk(call, open_)
+        include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
+        return ChatStream(self.usage, upstream, picked, call, include_usage)
+
+    def _begin(self, request: ChatRequest, request_id: str, surface: str, *, stream: bool) -> Call:
+        requested = str(request.get("model") or self.table.default_model or "").strip()
+        if not requested:
+            raise InvalidRequest(
+                "name a model: none was given and no default_model is configured", param="model"
             )
-            raise
-        return ChatStream(
-            self, upstream, picked, request, request_id=request_id, surface=surface, started=started
-        )
+        return Call(request_id, surface, requested, stream)
 
     async def _walk(
-        self,
-        requested: str,
-        attempts: list[Attempt],
-        call: Callable[[Target, Provider, ConnectionRow], Awaitable[T]],
+        self, call: Call, attempt: Callable[[Target, Provider, ConnectionRow], Awaitable[T]]
     ) -> tuple[T, _Picked]:
-        route: Route = resolve(self.table, requested)
-        picked, soonest = await self._pass(route, attempts, call)
-        if picked is None and soonest is not None and soonest <= self.max_cooldown_wait_s:
-            # Nothing was tried because every connection is cooling down, and not for long: wait
-            # for the first one rather than failing a request that a second's patience would serve.
-            await asyncio.sleep(soonest + 0.005)
-            picked, _ = await self._pass(route, attempts, call)
-        if picked is not None:
-            return picked
-        retry_after = min((a.cooldown_s for a in attempts if a.cooldown_s is not None), default=soonest)
-        raise RoutingFailed(requested, attempts, retry_after=retry_after)
+        """Every failure that ends the walk is recorded (with its attempts) before it is raised."""
+        try:
+            route = resolve(self.table, call.requested)
+            found, soonest = await self._pass(route, call.attempts, attempt)
+            if found is None and soonest is not None and soonest <= self.max_cooldown_wait_s:
+                # Nothing was tried because every connection is cooling down, and not for long: wait
+                # for the first one rather than failing a request that a second's patience would serve.
+                await asyncio.sleep(soonest + 0.005)
+                found, _ = await self._pass(route, call.attempts, attempt)
+            if found is None:
+                cooldowns = [a.cooldown_s for a in call.attempts if a.cooldown_s is not None]
+                raise RoutingFailed(
+                    call.requested, call.attempts, retry_after=min(cooldowns, default=soonest)
+                )
+        except GatewayError as exc:
+            await self.usage.record(call.usage_row(exc.status, error=exc.message))
+            raise
+        return found
 
     async def _pass(
         self,
@@ -285,43 +283,8 @@ class Gateway:
                     continue
                 self.accounts.succeeded(conn.id)
                 attempts.append(Attempt(target.label, conn.id, 200, None, (time.perf_counter() - t0) * 1000))
-                return (result, _Picked(target, conn, attempts)), None
+                return (result, _Picked(target, conn)), None
         return None, (None if tried else soonest)
-
-    async def record(
-        self,
-        request_id: str,
-        surface: str,
-        requested: str,
-        target: str | None,
-        connection_id: str | None,
-        status: int,
-        usage: Usage,
-        started: float,
-        attempts: list[Attempt],
-        *,
-        stream: bool = False,
-        error: str | None = None,
-    ) -> float:
-        latency = (time.perf_counter() - started) * 1000
-        await self.usage.record(
-            UsageRow(
-                request_id=request_id,
-                ts=time.time(),
-                surface=surface,
-                model=requested,
-                target=target,
-                connection_id=connection_id,
-                status=status,
-                prompt_tokens=usage["prompt_tokens"],
-                completion_tokens=usage["completion_tokens"],
-                latency_ms=round(latency, 3),
-                stream=stream,
-                error=error,
-                attempts=[a.as_dict() for a in attempts],
-            )
-        )
-        return latency
 
     def models(self) -> list[dict[str, Any]]:
         """Every model a client can name: provider models as `provider/model`, then combos."""
