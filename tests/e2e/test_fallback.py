@@ -26,6 +26,12 @@ def chat(gw: GatewayProcess, model: str = "stack", **extra: object) -> httpx.Res
     )
 
 
+def stream_chat(gw: GatewayProcess) -> tuple[int, httpx.Headers, str]:
+    body = {"model": "stack", "messages": USER, "stream": True}
+    with httpx.stream("POST", gw.v1 + "/chat/completions", headers=AUTH, json=body, timeout=20) as resp:
+        return resp.status_code, resp.headers, resp.read().decode()
+
+
 def keys_used(upstream: FakeUpstream, provider: str) -> list[str]:
     return [r.headers["Authorization"] for r in upstream.requests_to(provider)]
 
@@ -107,28 +113,18 @@ models = ["dead/m", "other/some-model", "backup/gpt-4.1-nano"]
 
 
 def test_streams_fall_back_before_the_first_byte(gateway: GatewayProcess, upstream: FakeUpstream):
-    upstream.script("fake", Reply.error("openai-chat", 500), Reply.error("openai-chat", 503 - 3))
-    with httpx.stream(
-        "POST",
-        gateway.v1 + "/chat/completions",
-        headers=AUTH,
-        json={"model": "stack", "messages": USER, "stream": True},
-    ) as resp:
-        assert resp.status_code == 200
-        assert resp.headers["x-omniroute-target"] == "backup/gpt-4.1-nano"
-        assert resp.read().decode().endswith("data: [DONE]\n\n")
+    upstream.script("fake", Reply.error("openai-chat", 500), Reply.error("openai-chat", 500))
+    status, headers, body = stream_chat(gateway)
+    assert status == 200
+    assert headers["x-omniroute-target"] == "backup/gpt-4.1-nano"
+    assert body.endswith("data: [DONE]\n\n")
 
 
 def test_a_stream_cut_mid_way_ends_with_an_error_event(gateway: GatewayProcess, upstream: FakeUpstream):
     """After the first byte there is no fallback: the client's stream ends with an error event."""
     upstream.script("fake", Reply(cut_after=700))
-    with httpx.stream(
-        "POST",
-        gateway.v1 + "/chat/completions",
-        headers=AUTH,
-        json={"model": "stack", "messages": USER, "stream": True},
-    ) as resp:
-        events = [e for e in resp.read().decode().split("\n\n") if e]
+    _, _, body = stream_chat(gateway)
+    events = [e for e in body.split("\n\n") if e]
     assert "[DONE]" not in events[-1]
     last = json.loads(events[-1].removeprefix("data: "))
     assert last["error"]["code"] == "stream_interrupted"

@@ -16,21 +16,15 @@ USER = [{"role": "user", "content": "hi"}]
 PROVIDER_SECRET = "sk-provider-SECRET-0123456789abcdef"
 
 
-def send_task(gw: GatewayProcess, text: str) -> dict[str, object]:
-    resp = httpx.post(
-        gw.base_url + "/a2a",
-        headers=AUTH,
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "message/send",
-            "params": {
-                "message": {"role": "user", "parts": [{"kind": "text", "text": text}], "messageId": "m-1"}
-            },
-        },
-    )
-    result: dict[str, object] = resp.json()["result"]
+def rpc(gw: GatewayProcess, method: str, params: dict[str, object]) -> dict[str, object]:
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    result: dict[str, object] = httpx.post(gw.base_url + "/a2a", headers=AUTH, json=body).json()["result"]
     return result
+
+
+def send_task(gw: GatewayProcess, text: str) -> dict[str, object]:
+    message = {"role": "user", "parts": [{"kind": "text", "text": text}], "messageId": "m-1"}
+    return rpc(gw, "message/send", {"message": message})
 
 
 def db_rows(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
@@ -71,16 +65,7 @@ def test_a_restart_keeps_connections_combos_keys_and_tasks(
     assert resp.status_code == 200
     keys = [r.headers["Authorization"] for r in upstream.requests_to("fake")]
     assert set(keys) == {"Bearer k1", "Bearer k2"}, "both connections survived the restart"
-    got = httpx.post(
-        bare.base_url + "/a2a",
-        headers=AUTH,
-        json={
-            "jsonrpc": "2.0",
-            "id": 2,
-            "method": "tasks/get",
-            "params": {"id": task["id"]},
-        },
-    ).json()["result"]
+    got = rpc(bare, "tasks/get", {"id": task["id"]})
     assert got["status"]["state"] == "completed"
     assert got["artifacts"] == task["artifacts"]
     assert bare.stop() == 0
