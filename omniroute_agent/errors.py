@@ -89,6 +89,7 @@ class UpstreamError(GatewayError):
         super().__init__(message, status=status, code=code)
         self.body = body
         self.retry_after = retry_after
+        self.format: str | None = None  # the wire format of `body`, set by the core
 
     @property
     def retryable(self) -> bool:
@@ -135,6 +136,8 @@ class RoutingFailed(GatewayError):
         statuses = [a.status for a in attempts if a.status]
         if statuses and all(s == 429 for s in statuses):
             status = 429
+        elif statuses and all(s == 400 for s in statuses):
+            status = 400
         elif statuses:
             status = statuses[-1] if statuses[-1] >= 500 else 502
         else:

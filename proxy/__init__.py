@@ -1,11 +1,20 @@
-"""The /v1 surface: OpenAI-compatible endpoints over the Gateway (shipped as omniroute_agent.proxy)."""
+"""The /v1 surface: OpenAI, Anthropic, Responses and Gemini endpoints over the Gateway
+(shipped as omniroute_agent.proxy)."""
 
-from omniroute_agent.proxy.chat import chat_completions
+from omniroute_agent.proxy.chat import chat_completions, pinned_chat_completions
+from omniroute_agent.proxy.gemini import gemini
+from omniroute_agent.proxy.messages import count_tokens, messages
 from omniroute_agent.proxy.models import list_models
+from omniroute_agent.proxy.responses import responses
 from starlette.routing import Route
 
 ROUTES = [
     Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+    Route("/v1/providers/{provider}/chat/completions", pinned_chat_completions, methods=["POST"]),
+    Route("/v1/messages", messages, methods=["POST"]),
+    Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
+    Route("/v1/responses", responses, methods=["POST"]),
+    Route("/v1beta/models/{target:path}", gemini, methods=["POST"]),
     Route("/v1/models", list_models, methods=["GET"]),
 ]
 

@@ -1,5 +1,6 @@
 """The routing core every surface calls: model resolution, fallback, accounts, usage."""
 
-from omniroute_agent.core.gateway import ChatStream, Completion, Gateway
+from omniroute_agent.core.gateway import Completion, Gateway
+from omniroute_agent.core.streams import ChatStream
 
 __all__ = ["ChatStream", "Completion", "Gateway"]

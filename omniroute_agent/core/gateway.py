@@ -9,49 +9,64 @@ answered at once. Every try is kept as an `Attempt`; the usage row holds them al
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from omniroute_agent import __version__
 from omniroute_agent.core.accounts import Accounts
 from omniroute_agent.core.resolve import Route, Target, resolve
+from omniroute_agent.core.streams import ChatStream, StreamPlan, stream_context
 from omniroute_agent.core.table import Provider, RoutingTable
 from omniroute_agent.core.usage import UsageRecorder
-from omniroute_agent.errors import (
-    Attempt,
-    GatewayError,
-    InvalidRequest,
-    RoutingFailed,
-    UnsupportedFormat,
-    UpstreamError,
-)
+from omniroute_agent.errors import Attempt, GatewayError, InvalidRequest, RoutingFailed, UpstreamError
+from omniroute_agent.formats import Format
+from omniroute_agent.providers.catalog import quirks_for
 from omniroute_agent.providers.executor import Executor, UpstreamStream, build_request
 from omniroute_agent.store.base import ConnectionRow, Store, UsageRow
+from omniroute_agent.translate.framing import Framing
 from omniroute_agent.translate.hub import ChatRequest, ChatResponse, Usage, empty_usage, read_usage
-from omniroute_agent.translate.openai_chat.stream import PassthroughTap
-from omniroute_agent.translate.registry import CODECS
+from omniroute_agent.translate.registry import CODECS, passthrough_body
 
 T = TypeVar("T")
 
 
 @dataclass(slots=True)
+class ClientBody:
+    """The client's own body and format, for the same-format lane (forwarded nearly untouched)."""
+
+    format: Format
+    body: dict[str, Any]
+
+
+@dataclass(slots=True)
 class Completion:
-    response: ChatResponse
+    response: ChatResponse  # the hub form
     requested: str
     target: str
     connection_id: str
     attempts: list[Attempt]
     usage: Usage
     latency_ms: float
+    raw: dict[str, Any] | None = None  # the upstream's own body ...
+    raw_format: Format | None = None  # ... in this format
+
+
+@dataclass(slots=True)
+class _Answer:
+    hub: ChatResponse
+    raw: dict[str, Any]
+    format: Format
 
 
 @dataclass(slots=True)
 class _Picked:
     target: Target
     connection: ConnectionRow
+    provider_format: Format
 
 
 @dataclass(slots=True)
@@ -95,56 +110,6 @@ class Call:
         )
 
 
-class ChatStream:
-    """An upstream stream that answered 200. Iterate `events()` for the client's SSE bytes; usage
-    is recorded when the iteration ends, however it ends (done, upstream cut, client gone)."""
-
-    def __init__(
-        self, usage: UsageRecorder, upstream: UpstreamStream, picked: _Picked, call: Call, include_usage: bool
-    ) -> None:
-        self._recorder = usage
-        self._upstream = upstream
-        self._picked = picked
-        self._call = call
-        self.target = picked.target.label
-        self.connection_id = picked.connection.id
-        self.attempts = call.attempts
-        self.tap = PassthroughTap(include_usage=include_usage)
-
-    @property
-    def usage(self) -> Usage:
-        return self.tap.usage
-
-    async def events(self) -> AsyncIterator[bytes]:
-        error: str | None = None
-        try:
-            async for chunk in self._upstream.chunks():
-                out = self.tap.feed(chunk)
-                if out:
-                    yield out
-            tail = self.tap.finish()
-            if tail:
-                yield tail
-            if self.tap.error is not None:
-                error = str(self.tap.error.get("message", "upstream error in stream"))
-            elif not self.tap.done:
-                error = "upstream stream ended without [DONE]"
-                yield _stream_error(error)
-        except UpstreamError as exc:
-            error = exc.message
-            yield _stream_error(f"upstream stream broke: {exc.message}")
-        finally:
-            self._upstream.close()
-            status = 200 if error is None else 502
-            row = self._call.usage_row(status, picked=self._picked, usage=self.tap.usage, error=error)
-            await self._recorder.record(row)
-
-
-def _stream_error(message: str) -> bytes:
-    payload = {"error": {"message": message, "type": "upstream_error", "code": "stream_interrupted"}}
-    return b"data: " + json.dumps(payload).encode() + b"\n\n"
-
-
 @dataclass(slots=True)
 class Gateway:
     table: RoutingTable
@@ -155,13 +120,14 @@ class Gateway:
     max_cooldown_wait_s: float = 2.0
     started_at: float = field(default_factory=time.time)
 
-    async def complete(self, request: ChatRequest, *, request_id: str, surface: str) -> Completion:
+    async def complete(
+        self, request: ChatRequest, *, request_id: str, surface: str, client: ClientBody | None = None
+    ) -> Completion:
         call = self._begin(request, request_id, surface, stream=False)
         request = {**request, "model": call.requested, "stream": False}
 
-        async def send(target: Target, provider: Provider, conn: ConnectionRow) -> ChatResponse:
-            codec = CODECS[provider.format]
-            body = json.dumps(codec.request_from_hub(request, target.model)).encode()
+        async def send(target: Target, provider: Provider, conn: ConnectionRow) -> _Answer:
+            body = self._upstream_body(request, client, target, provider, stream=False)
             req = build_request(
                 provider.format, provider.base_url, target.model, conn.secret, body, stream=False
             )
@@ -172,36 +138,82 @@ class Gateway:
                 raise UpstreamError("upstream answered invalid JSON", status=502) from None
             if not isinstance(raw, dict):
                 raise UpstreamError("upstream answered JSON that is not an object", status=502)
-            return codec.response_to_hub(raw)
+            return _Answer(CODECS[provider.format].response_to_hub(copy.deepcopy(raw)), raw, provider.format)
 
-        response, picked = await self._walk(call, send)
-        usage = read_usage(response.get("usage"))
+        answer, picked = await self._walk(call, send)
+        usage = read_usage(answer.hub.get("usage"))
         await self.usage.record(call.usage_row(200, picked=picked, usage=usage))
         return Completion(
-            response,
+            answer.hub,
             call.requested,
             picked.target.label,
             picked.connection.id,
             call.attempts,
             usage,
             call.latency_ms,
+            answer.raw,
+            answer.format,
         )
 
-    async def stream(self, request: ChatRequest, *, request_id: str, surface: str) -> ChatStream:
+    async def stream(
+        self,
+        request: ChatRequest,
+        *,
+        request_id: str,
+        surface: str,
+        client_format: Format = "openai",
+        client_framing: Framing = "sse",
+        client: ClientBody | None = None,
+    ) -> ChatStream:
         """Falls back between targets until one answers 200; from then on the stream is the client's."""
         call = self._begin(request, request_id, surface, stream=True)
         request = {**request, "model": call.requested, "stream": True}
 
         async def open_(target: Target, provider: Provider, conn: ConnectionRow) -> UpstreamStream:
-            if provider.format != "openai":
-                raise UnsupportedFormat(f"streaming to '{provider.format}' upstreams is not supported yet")
-            body = json.dumps(CODECS["openai"].request_from_hub(request, target.model)).encode()
-            req = build_request("openai", provider.base_url, target.model, conn.secret, body, stream=True)
+            body = self._upstream_body(request, client, target, provider, stream=True)
+            req = build_request(
+                provider.format, provider.base_url, target.model, conn.secret, body, stream=True
+            )
             return await self.executor.open_stream(req)
 
         upstream, picked = await self._walk(call, open_)
         include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
-        return ChatStream(self.usage, upstream, picked, call, include_usage)
+        plan = StreamPlan(
+            upstream_format=picked.provider_format,
+            client_format=client_format,
+            client_framing=client_framing,
+            context=stream_context(request_id, call.requested, include_usage),
+        )
+
+        def finish_row(status: int, usage: Usage, error: str | None) -> UsageRow:
+            return call.usage_row(status, picked=picked, usage=usage, error=error)
+
+        return ChatStream(
+            self.usage,
+            upstream,
+            plan,
+            target=picked.target.label,
+            connection_id=picked.connection.id,
+            attempts=call.attempts,
+            finish_row=finish_row,
+        )
+
+    def _upstream_body(
+        self,
+        request: ChatRequest,
+        client: ClientBody | None,
+        target: Target,
+        provider: Provider,
+        *,
+        stream: bool,
+    ) -> bytes:
+        """The same-format lane forwards the client's own body; any other pair goes through the hub."""
+        if client is not None and client.format == provider.format:
+            body = passthrough_body(provider.format, client.body, target.model, stream=stream)
+        else:
+            quirks = quirks_for(provider.id, provider.format, target.model)
+            body = CODECS[provider.format].request_from_hub(request, target.model, quirks)
+        return json.dumps(body, ensure_ascii=False).encode()
 
     def _begin(self, request: ChatRequest, request_id: str, surface: str, *, stream: bool) -> Call:
         requested = str(request.get("model") or self.table.default_model or "").strip()
@@ -215,14 +227,17 @@ class Gateway:
         self, call: Call, attempt: Callable[[Target, Provider, ConnectionRow], Awaitable[T]]
     ) -> tuple[T, _Picked]:
         """Every failure that ends the walk is recorded (with its attempts) before it is raised."""
+        refused: list[InvalidRequest] = []
         try:
             route = resolve(self.table, call.requested)
-            found, soonest = await self._pass(route, call.attempts, attempt)
+            found, soonest = await self._pass(route, call.attempts, refused, attempt)
             if found is None and soonest is not None and soonest <= self.max_cooldown_wait_s:
                 # Nothing was tried because every connection is cooling down, and not for long: wait
                 # for the first one rather than failing a request that a second's patience would serve.
                 await asyncio.sleep(soonest + 0.005)
-                found, _ = await self._pass(route, call.attempts, attempt)
+                found, _ = await self._pass(route, call.attempts, refused, attempt)
+            if found is None and refused and len(refused) == sum(1 for a in call.attempts if a.connection):
+                raise refused[0]  # no target could express the request: the caller's 400, as it is
             if found is None:
                 cooldowns = [a.cooldown_s for a in call.attempts if a.cooldown_s is not None]
                 raise RoutingFailed(
@@ -237,6 +252,7 @@ class Gateway:
         self,
         route: Route,
         attempts: list[Attempt],
+        refused: list[InvalidRequest],
         call: Callable[[Target, Provider, ConnectionRow], Awaitable[T]],
     ) -> tuple[tuple[T, _Picked] | None, float | None]:
         """One walk over the targets. Returns the first success, else (None, the shortest cooldown
@@ -268,10 +284,13 @@ class Gateway:
                 t0 = time.perf_counter()
                 try:
                     result = await call(target, provider, conn)
-                except UnsupportedFormat as exc:
-                    attempts.append(Attempt(target.label, conn.id, None, exc.message))
+                except InvalidRequest as exc:
+                    # This target's format cannot express the request: another target may.
+                    refused.append(exc)
+                    attempts.append(Attempt(target.label, conn.id, 400, exc.message))
                     break
                 except UpstreamError as exc:
+                    exc.format = provider.format
                     elapsed = (time.perf_counter() - t0) * 1000
                     if not exc.retryable:
                         attempts.append(Attempt(target.label, conn.id, exc.status, exc.message, elapsed))
@@ -283,7 +302,7 @@ class Gateway:
                     continue
                 self.accounts.succeeded(conn.id)
                 attempts.append(Attempt(target.label, conn.id, 200, None, (time.perf_counter() - t0) * 1000))
-                return (result, _Picked(target, conn)), None
+                return (result, _Picked(target, conn, provider.format)), None
         return None, (None if tried else soonest)
 
     def models(self) -> list[dict[str, Any]]:

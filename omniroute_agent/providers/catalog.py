@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omniroute_agent.formats import Format
+from omniroute_agent.translate.base import Quirks
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,3 +149,25 @@ CATALOG: dict[str, ProviderSpec] = {
         ),
     )
 }
+
+
+def quirks_for(provider_id: str, fmt: Format, model: str) -> Quirks:
+    """Quirks of a provider and model, from the rules below (data, read by the encoders)."""
+    name = model.rsplit("/", 1)[-1].lower()
+    reasoning_model = name.startswith(("o1", "o3", "o4", "gpt-5")) or "reasoner" in name
+    return Quirks(
+        # Only OpenAI itself knows the `developer` role among OpenAI-format providers.
+        developer_as_system=fmt == "openai" and provider_id != "openai",
+        drop_sampling=reasoning_model or (fmt == "anthropic" and _anthropic_rejects_sampling(name)),
+        send_reasoning_content=provider_id == "deepseek",
+    )
+
+
+def _anthropic_rejects_sampling(name: str) -> bool:
+    """Models released after claude-opus-4-6 reject temperature/top_p/top_k (wire README, [A8])."""
+    for family in ("opus", "sonnet", "haiku"):
+        prefix = f"claude-{family}-4-"
+        if name.startswith(prefix):
+            minor = name[len(prefix) :].split("-")[0]
+            return minor.isdigit() and len(minor) == 1 and int(minor) >= 7
+    return False

@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from omniroute_agent.store.crypto import hash_api_key
@@ -41,11 +41,19 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
-def presented_key(headers: Headers) -> str | None:
+def presented_key(scope: Scope) -> str | None:
+    """The gateway key as each client family sends it: Bearer (OpenAI, A2A, MCP), `x-api-key`
+    (Anthropic), `x-goog-api-key` or `?key=` (Gemini)."""
+    headers = Headers(scope=scope)
     auth = headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip() or None
-    return headers.get("x-api-key") or headers.get("x-goog-api-key") or None
+    key = headers.get("x-api-key") or headers.get("x-goog-api-key")
+    if key:
+        return key
+    if scope["path"].startswith("/v1beta/"):
+        return QueryParams(scope.get("query_string", b"")).get("key") or None
+    return None
 
 
 class ApiKeyMiddleware:
@@ -61,7 +69,7 @@ class ApiKeyMiddleware:
             return
         hashes = self.key_hashes(scope)
         if hashes:
-            key = presented_key(Headers(scope=scope))
+            key = presented_key(scope)
             if key is None or hash_api_key(key) not in hashes:
                 reason = "missing API key" if key is None else "invalid API key"
                 await _refuse(scope, send, reason)

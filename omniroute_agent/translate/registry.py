@@ -1,26 +1,59 @@
 """One literal table: wire format → codec. A format missing here cannot be routed to yet, and a
-request that needs it fails with `UnsupportedFormat` naming the format."""
+request that needs it fails with a clear reason naming the format."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from omniroute_agent.formats import Format
-from omniroute_agent.translate.hub import ChatRequest, ChatResponse
+from omniroute_agent.translate.base import Codec
+from omniroute_agent.translate.framing import (
+    FrameWriter,
+    Framing,
+    JSONArrayWriter,
+    NDJSONWriter,
+    SSEWriter,
+)
+from omniroute_agent.translate.openai_chat import errors as oa_errors
 from omniroute_agent.translate.openai_chat import request as oa_request
 from omniroute_agent.translate.openai_chat import response as oa_response
-
-
-@dataclass(frozen=True, slots=True)
-class Codec:
-    request_from_hub: Callable[[ChatRequest, str], dict[str, Any]]
-    request_to_hub: Callable[[dict[str, Any]], ChatRequest]
-    response_to_hub: Callable[[dict[str, Any]], ChatResponse]
-    response_from_hub: Callable[[ChatResponse], dict[str, Any]]
-
+from omniroute_agent.translate.openai_chat import stream as oa_stream
 
 CODECS: dict[Format, Codec] = {
-    "openai": Codec(oa_request.from_hub, oa_request.to_hub, oa_response.to_hub, oa_response.from_hub),
+    "openai": Codec(
+        request_to_hub=oa_request.to_hub,
+        request_from_hub=oa_request.from_hub,
+        response_to_hub=oa_response.to_hub,
+        response_from_hub=oa_response.from_hub,
+        decoder=oa_stream.Decoder,
+        encoder=oa_stream.Encoder,
+        error_body=oa_errors.error_body,
+        parse_error=oa_errors.parse_error,
+        framing="sse",
+    ),
 }
+
+
+def writer(fmt: Format, framing: Framing) -> FrameWriter:
+    """How the gateway writes a stream to a client of `fmt` (Gemini picks SSE or a JSON array)."""
+    if framing == "ndjson":
+        return NDJSONWriter()
+    if framing == "json-array":
+        return JSONArrayWriter()
+    if fmt == "gemini":
+        return SSEWriter(with_event_names=False, line_end="\r\n")
+    return SSEWriter(with_event_names=fmt in ("anthropic", "responses"))
+
+
+def passthrough_body(fmt: Format, body: dict[str, Any], model: str, *, stream: bool) -> dict[str, Any]:
+    """The same-format lane's upstream body: the client's own body, unknown fields and all, with
+    only the target model (Gemini names it in the URL) and the stream flag set."""
+    if fmt == "gemini":
+        return body
+    out = {**body, "model": model, "stream": stream}
+    if fmt == "openai":
+        if stream:
+            out["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
+        else:
+            out.pop("stream_options", None)
+    return out
