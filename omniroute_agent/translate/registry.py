@@ -14,6 +14,10 @@ from omniroute_agent.translate.framing import (
     NDJSONWriter,
     SSEWriter,
 )
+from omniroute_agent.translate.ollama import errors as ol_errors
+from omniroute_agent.translate.ollama import request as ol_request
+from omniroute_agent.translate.ollama import response as ol_response
+from omniroute_agent.translate.ollama import stream as ol_stream
 from omniroute_agent.translate.openai_chat import errors as oa_errors
 from omniroute_agent.translate.openai_chat import request as oa_request
 from omniroute_agent.translate.openai_chat import response as oa_response
@@ -30,6 +34,18 @@ CODECS: dict[Format, Codec] = {
         error_body=oa_errors.error_body,
         parse_error=oa_errors.parse_error,
         framing="sse",
+    ),
+    "ollama": Codec(
+        request_to_hub=ol_request.to_hub,
+        request_from_hub=ol_request.from_hub,
+        response_to_hub=ol_response.to_hub,
+        response_from_hub=ol_response.from_hub,
+        decoder=ol_stream.Decoder,
+        encoder=ol_stream.Encoder,
+        error_body=ol_errors.error_body,
+        parse_error=ol_errors.parse_error,
+        framing="ndjson",
+        stream_media_type="application/x-ndjson",
     ),
 }
 
