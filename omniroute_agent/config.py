@@ -39,6 +39,7 @@ class ServerSection(_Strict):
     default_model: str | None = None
     request_timeout_s: Annotated[float, Field(gt=0)] = 600.0
     stream_idle_timeout_s: Annotated[float, Field(gt=0)] = 120.0
+    claude_code_bypass: bool = False  # answer Claude Code's warmup / quota / title probes locally
 
 
 class ProviderSection(_Strict):

@@ -7,10 +7,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from omniroute_agent.errors import GatewayError
+from omniroute_agent.translate.detect import detect_format
 
 
 async def chat_completions(request: Request) -> Response:
-    return await serve(request, "openai")
+    """OpenAI Chat, or a body that can only be another format (then answered in that format)."""
+    try:
+        body = await read_json(request)
+    except GatewayError as exc:
+        return render_error(exc, "openai")
+    return await serve(request, detect_format(body))
 
 
 async def pinned_chat_completions(request: Request) -> Response:

@@ -5,15 +5,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from omniroute_agent.proxy.claude_code import answer, probe_answer
 from omniroute_agent.proxy.handler import read_json, render_error, serve
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from omniroute_agent.errors import GatewayError
+from omniroute_agent.server.state import runtime_of
 from omniroute_agent.translate.registry import CODECS
 
 
 async def messages(request: Request) -> Response:
+    if runtime_of(request).settings.file.server.claude_code_bypass:
+        try:
+            body = await read_json(request)
+        except GatewayError as exc:
+            return render_error(exc, "anthropic")
+        if (text := probe_answer(body)) is not None:
+            return answer(body, text)
     return await serve(request, "anthropic")
 
 

@@ -112,7 +112,8 @@ class ChatClient:
         second_turn()
         history.append(message.model_dump(exclude_none=True, exclude={"parsed"}))
         history += [
-            {"role": "tool", "tool_call_id": c.id, "content": json.dumps(r)} for c, r in zip(calls, RESULTS)
+            {"role": "tool", "tool_call_id": c.id, "content": json.dumps(r)}
+            for c, r in zip(calls, RESULTS, strict=True)
         ]
         final = self._ask(model, history, False, tools=tools)
         return calls, str(final.content)
@@ -149,7 +150,7 @@ class ResponsesClient:
         ]
         history += [
             {"type": "function_call_output", "call_id": c.id, "output": json.dumps(r)}
-            for c, r in zip(calls, RESULTS)
+            for c, r in zip(calls, RESULTS, strict=True)
         ]
         return calls, str(self._ask(model, history, False, tools=tools).output_text)
 
@@ -200,7 +201,7 @@ class AnthropicClient:
                 "role": "user",
                 "content": [
                     {"type": "tool_result", "tool_use_id": c.id, "content": json.dumps(r)}
-                    for c, r in zip(calls, RESULTS)
+                    for c, r in zip(calls, RESULTS, strict=True)
                 ],
             }
         )
@@ -267,7 +268,7 @@ class GeminiClient:
             role="user",
             parts=[
                 gt.Part(function_response=gt.FunctionResponse(id=f.id, name=f.name, response=r))
-                for f, r in zip(fcs, RESULTS)
+                for f, r in zip(fcs, RESULTS, strict=True)
             ],
         )
         return calls, self._ask(model, [user, content, replies], False, config)[0]
@@ -293,7 +294,8 @@ def matrix_gateway(
 ) -> Iterator[GatewayProcess]:
     root: Path = tmp_path_factory.mktemp("matrix")
     providers = "".join(
-        f'\n[[providers]]\nid = "up-{fmt}"\nformat = "{fmt}"\nbase_url = "{upstream_server.url(f"up-{fmt}", fmt)}"\n'
+        f'\n[[providers]]\nid = "up-{fmt}"\nformat = "{fmt}"\n'
+        f'base_url = "{upstream_server.url(f"up-{fmt}", fmt)}"\n'
         f'api_keys = ["key-{fmt}"]\nmodels = ["{MODELS[fmt]}"]\n'
         for fmt in UPSTREAMS
     )
