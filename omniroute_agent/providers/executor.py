@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import math
+import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -142,13 +143,21 @@ def _lower(headers: Mapping[str, str]) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
 
 
+_RETRY_DELAY = re.compile(rb'"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"')
+
+
 def _upstream_error(status: int, headers: Mapping[str, str], body: bytes) -> UpstreamError:
     snippet = body[:300].decode("utf-8", "replace").strip()
+    retry_after = parse_retry_after(headers)
+    if retry_after is None and (m := _RETRY_DELAY.search(body)):
+        retry_after = float(m.group(1))  # Google's hint lives in the body (google.rpc.RetryInfo)
+    if status == 400 and b"API_KEY_INVALID" in body:
+        status = 401  # Gemini answers a bad key with 400: it is this key's failure, not the request's
     return UpstreamError(
         f"upstream answered {status}: {snippet}" if snippet else f"upstream answered {status}",
         status=status,
         body=body,
-        retry_after=parse_retry_after(headers),
+        retry_after=retry_after,
     )
 
 

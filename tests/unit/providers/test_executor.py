@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import email.utils
+import json
+from pathlib import Path
 
 import pytest
 
 from omniroute_agent.formats import FORMATS
 from omniroute_agent.providers.catalog import WIRE_RULES
-from omniroute_agent.providers.executor import build_request, parse_retry_after
+from omniroute_agent.providers.executor import _upstream_error, build_request, parse_retry_after
 
 NOW = 1_700_000_000.0
 
@@ -109,3 +111,26 @@ def test_gemini_model_substituted_in_both_paths() -> None:
     streamed = build_request("gemini", "https://g/v1beta", "gemini-2.5-flash", "k", b"", stream=True)
     assert plain.url == "https://g/v1beta/models/gemini-2.5-flash:generateContent"
     assert streamed.url == "https://g/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+
+
+WIRE_DIR = Path(__file__).resolve().parents[2] / "wire"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "status", "retry_after"),
+    [
+        pytest.param("gemini/error-429", 429, 28.0, id="gemini-retry-delay-in-body"),
+        pytest.param("gemini/error-400-invalid-api-key", 401, None, id="gemini-bad-key-is-an-auth-failure"),
+        pytest.param("gemini/error-400", 400, None, id="gemini-plain-400"),
+        pytest.param("openai-chat/error-429", 429, 1.0, id="openai-retry-after-header"),
+        pytest.param("anthropic/error-529", 529, None, id="anthropic-overloaded"),
+    ],
+)
+def test_upstream_errors_are_classified_from_status_headers_and_body(
+    fixture: str, status: int, retry_after: float | None
+) -> None:
+    meta = json.loads((WIRE_DIR / f"{fixture}.meta.json").read_text())
+    error = _upstream_error(meta["status"], meta["headers"], (WIRE_DIR / f"{fixture}.json").read_bytes())
+    assert error.status == status
+    assert error.retry_after == retry_after
+    assert error.retryable is (status != 400)
