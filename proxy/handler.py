@@ -8,6 +8,7 @@ rendered once, in the client's format.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from typing import Any
 
@@ -20,6 +21,8 @@ from omniroute_agent.formats import Format
 from omniroute_agent.server.state import request_id_of, runtime_of
 from omniroute_agent.translate.framing import Framing
 from omniroute_agent.translate.registry import CODECS
+
+log = logging.getLogger("omniroute.proxy")
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -75,6 +78,9 @@ async def serve(
         return JSONResponse(answer, headers={"x-omniroute-target": done.target})
     except GatewayError as exc:
         return render_error(exc, fmt)
+    except Exception:
+        log.exception("request %s failed inside the gateway", request_id_of(request))
+        return render_error(GatewayError("internal error in the gateway; the request id is in the logs"), fmt)
 
 
 def render_error(exc: GatewayError, fmt: Format) -> Response:

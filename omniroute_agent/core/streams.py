@@ -11,6 +11,7 @@ A stream that ends without its format's terminal frame was cut, and is reported 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ from omniroute_agent.translate.hub import Chunk, Usage, empty_usage, read_usage
 from omniroute_agent.translate.openai_chat.stream import PassthroughTap
 from omniroute_agent.translate.registry import CODECS, writer
 
-
 _CUT = "stream_interrupted"
+log = logging.getLogger("omniroute.stream")
 
 
 @dataclass(slots=True)
@@ -90,6 +91,10 @@ class ChatStream:
         except UpstreamError as exc:
             error = exc.message
             yield lane.fail(UpstreamError(f"upstream stream broke: {exc.message}", status=502, code=_CUT))
+        except Exception as exc:  # a translation bug must still end the client's stream in its format
+            log.exception("stream from %s failed in translation", self.target)
+            error = f"translation failed: {exc.__class__.__name__}"
+            yield lane.fail(GatewayError(error))
         finally:
             self._upstream.close()
             self.usage = lane.usage

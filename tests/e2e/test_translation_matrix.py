@@ -93,6 +93,9 @@ class ChatClient:
     def __init__(self, gw: GatewayProcess) -> None:
         self.sdk = openai.OpenAI(base_url=gw.v1, api_key=GATEWAY_KEY, max_retries=0, timeout=20)
 
+    def close(self) -> None:
+        self.sdk.close()
+
     def _ask(self, model: str, messages: list[Any], stream: bool, **extra: Any) -> Any:
         if stream:
             with self.sdk.chat.completions.stream(model=model, messages=messages, **extra) as s:
@@ -128,6 +131,9 @@ class ResponsesClient:
 
     def __init__(self, gw: GatewayProcess) -> None:
         self.sdk = openai.OpenAI(base_url=gw.v1, api_key=GATEWAY_KEY, max_retries=0, timeout=20)
+
+    def close(self) -> None:
+        self.sdk.close()
 
     def _ask(self, model: str, input_: Any, stream: bool, **extra: Any) -> Any:
         if stream:
@@ -165,6 +171,9 @@ class AnthropicClient:
 
     def __init__(self, gw: GatewayProcess) -> None:
         self.sdk = anthropic.Anthropic(base_url=gw.base_url, api_key=GATEWAY_KEY, max_retries=0, timeout=20)
+
+    def close(self) -> None:
+        self.sdk.close()
 
     def _ask(self, model: str, messages: list[Any], stream: bool, **extra: Any) -> Any:
         extra.setdefault("max_tokens", 2048)
@@ -226,6 +235,9 @@ class GeminiClient:
             api_key=GATEWAY_KEY,
             http_options=gt.HttpOptions(base_url=gw.base_url, api_version="v1beta", timeout=20_000),
         )
+
+    def close(self) -> None:
+        self.sdk.close()
 
     def _ask(
         self, model: str, contents: Any, stream: bool, config: gt.GenerateContentConfig | None = None
@@ -306,6 +318,20 @@ def matrix_gateway(
     gw.stop()
 
 
+@pytest.fixture
+def connect(matrix_gateway: GatewayProcess) -> Iterator[Callable[[type[Client]], Client]]:
+    """Builds a client SDK pointed at the gateway, and closes it after the test."""
+    made: list[Client] = []
+
+    def make(client_type: type[Client]) -> Client:
+        made.append(client_type(matrix_gateway))
+        return made[-1]
+
+    yield make
+    for client in made:
+        client.close()
+
+
 def case_ids(client: type, upstream: str, stream: bool) -> str:
     return f"{client.name}-from-{upstream}-{'stream' if stream else 'whole'}"  # type: ignore[attr-defined]
 
@@ -320,13 +346,13 @@ MATRIX = [
 
 @pytest.mark.parametrize(("client_type", "upstream_format", "stream"), MATRIX)
 def test_text(
-    matrix_gateway: GatewayProcess,
+    connect: Callable[[type[Client]], Client],
     upstream: FakeUpstream,
     client_type: type[Client],
     upstream_format: str,
     stream: bool,
 ):
-    client = client_type(matrix_gateway)
+    client = connect(client_type)
     assert client.text(f"up-{upstream_format}/{MODELS[upstream_format]}", stream) == TEXT
     [sent] = upstream.requests_to(f"up-{upstream_format}")
     assert ASK_TEXT in json.dumps(sent.body), "the user's text reached the upstream in its own format"
@@ -334,7 +360,7 @@ def test_text(
 
 @pytest.mark.parametrize(("client_type", "upstream_format", "stream"), MATRIX)
 def test_two_turn_tool_calls(
-    matrix_gateway: GatewayProcess,
+    connect: Callable[[type[Client]], Client],
     upstream: FakeUpstream,
     client_type: type[Client],
     upstream_format: str,
@@ -342,7 +368,7 @@ def test_two_turn_tool_calls(
 ):
     provider = f"up-{upstream_format}"
     upstream.script(provider, Reply(scenario="tools"))
-    client = client_type(matrix_gateway)
+    client = connect(client_type)
     calls, answer = client.tools(
         f"{provider}/{MODELS[upstream_format]}",
         stream,
@@ -369,7 +395,7 @@ def test_two_turn_tool_calls(
 
 @pytest.mark.parametrize(("client_type", "upstream_format", "stream"), MATRIX)
 def test_reasoning(
-    matrix_gateway: GatewayProcess,
+    connect: Callable[[type[Client]], Client],
     upstream: FakeUpstream,
     client_type: type[Client],
     upstream_format: str,
@@ -377,7 +403,7 @@ def test_reasoning(
 ):
     provider = f"up-{upstream_format}"
     upstream.script(provider, Reply(scenario="reasoning"))
-    answer, reasoning = client_type(matrix_gateway).reasoning(f"{provider}/{MODELS[upstream_format]}", stream)
+    answer, reasoning = connect(client_type).reasoning(f"{provider}/{MODELS[upstream_format]}", stream)
     assert answer.strip() == REASONED
     assert "9.8" in reasoning or "9.11" in reasoning, (
         "the model's reasoning reaches the client in its own form"
