@@ -15,7 +15,10 @@ from collections.abc import Callable
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from omniroute_agent.errors import AuthenticationFailed
+from omniroute_agent.formats import Format
 from omniroute_agent.store.crypto import hash_api_key
+from omniroute_agent.translate.registry import CODECS
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 PROTECTED = ("/v1/", "/v1beta/", "/a2a", "/mcp", "/api/")
@@ -77,6 +80,14 @@ class ApiKeyMiddleware:
         await self.app(scope, receive, send)
 
 
+def _client_format(path: str) -> Format:
+    if path.startswith("/v1/messages"):
+        return "anthropic"
+    if path.startswith("/v1beta/"):
+        return "gemini"
+    return "openai"
+
+
 async def _refuse(scope: Scope, send: Send, reason: str) -> None:
     path: str = scope["path"]
     message = f"{reason}: send a gateway key as 'Authorization: Bearer <key>'"
@@ -86,14 +97,7 @@ async def _refuse(scope: Scope, send: Send, reason: str) -> None:
     elif path.startswith("/mcp"):
         body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32001, "message": message}}
     else:
-        body = {
-            "error": {
-                "message": message,
-                "type": "authentication_error",
-                "param": None,
-                "code": "invalid_api_key",
-            }
-        }
+        body = CODECS[_client_format(path)].error_body(AuthenticationFailed(message))[1]
     payload = json.dumps(body).encode()
     await send(
         {
