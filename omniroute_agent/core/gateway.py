@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from omniroute_agent import __version__
 from omniroute_agent.core.accounts import Accounts
+from omniroute_agent.core.replay import ReplayCache
 from omniroute_agent.core.resolve import Route, Target, resolve
 from omniroute_agent.core.streams import ChatStream, StreamPlan, stream_context
 from omniroute_agent.core.table import Provider, RoutingTable
@@ -117,6 +118,7 @@ class Gateway:
     store: Store
     usage: UsageRecorder
     accounts: Accounts = field(default_factory=Accounts)
+    replay: ReplayCache = field(default_factory=ReplayCache)
     max_cooldown_wait_s: float = 2.0
     started_at: float = field(default_factory=time.time)
 
@@ -141,6 +143,7 @@ class Gateway:
             return _Answer(CODECS[provider.format].response_to_hub(copy.deepcopy(raw)), raw, provider.format)
 
         answer, picked = await self._walk(call, send)
+        self.replay.remember(answer.hub)
         usage = read_usage(answer.hub.get("usage"))
         await self.usage.record(call.usage_row(200, picked=picked, usage=usage))
         return Completion(
@@ -196,6 +199,7 @@ class Gateway:
             connection_id=picked.connection.id,
             attempts=call.attempts,
             finish_row=finish_row,
+            replay=self.replay,
         )
 
     def _upstream_body(
@@ -212,7 +216,9 @@ class Gateway:
             body = passthrough_body(provider.format, client.body, target.model, stream=stream)
         else:
             quirks = quirks_for(provider.id, provider.format, target.model)
-            body = CODECS[provider.format].request_from_hub(request, target.model, quirks)
+            body = CODECS[provider.format].request_from_hub(
+                self.replay.restore(request), target.model, quirks
+            )
         return json.dumps(body, ensure_ascii=False).encode()
 
     def _begin(self, request: ChatRequest, request_id: str, surface: str, *, stream: bool) -> Call:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from omniroute_agent.core.replay import ReplayCache, StreamRecorder
 from omniroute_agent.core.usage import UsageRecorder
 from omniroute_agent.errors import Attempt, GatewayError, UpstreamError
 from omniroute_agent.formats import Format
@@ -56,11 +57,13 @@ class ChatStream:
         connection_id: str,
         attempts: list[Attempt],
         finish_row: Callable[[int, Usage, str | None], UsageRow],
+        replay: ReplayCache,
     ) -> None:
         self._recorder = recorder
         self._upstream = upstream
         self._plan = plan
         self._finish_row = finish_row
+        self._replay = replay
         self.target = target
         self.connection_id = connection_id
         self.attempts = attempts
@@ -72,12 +75,13 @@ class ChatStream:
 
     async def events(self) -> AsyncIterator[bytes]:
         plan = self._plan
+        recorder = StreamRecorder(plan.upstream_format)
         if plan.upstream_format == plan.client_format == "openai":
             lane: _Lane = _OpenAIPassthrough(plan)
         elif plan.upstream_format == plan.client_format:
-            lane = _FramePassthrough(plan)
+            lane = _FramePassthrough(plan, recorder.observe)
         else:
-            lane = _Translation(plan)
+            lane = _Translation(plan, recorder.observe)
         error: str | None = None
         try:
             if head := lane.start():
@@ -97,6 +101,7 @@ class ChatStream:
             yield lane.fail(GatewayError(error))
         finally:
             self._upstream.close()
+            recorder.store(self._replay)
             self.usage = lane.usage
             row = self._finish_row(200 if error is None else 502, lane.usage, error)
             await self._recorder.record(row)
@@ -150,7 +155,8 @@ class _FramePassthrough:
     """Same format, not OpenAI: frames go out as they came (re-framed); a decoder watches them
     for usage, errors and the terminal frame."""
 
-    def __init__(self, plan: StreamPlan) -> None:
+    def __init__(self, plan: StreamPlan, observe: Callable[[Chunk], None]) -> None:
+        self._observe = observe
         codec = CODECS[plan.upstream_format]
         self._reader: FrameReader = reader(codec.framing)
         self._writer: FrameWriter = writer(plan.client_format, plan.client_framing)
@@ -185,12 +191,14 @@ class _FramePassthrough:
         return b"".join(self._writer.frame(f) for f in frames)
 
     def _watch(self, chunk: Chunk) -> None:
+        self._observe(chunk)
         if not chunk.get("choices") and chunk.get("usage"):
             self.usage = read_usage(chunk["usage"])
 
 
 class _Translation:
-    def __init__(self, plan: StreamPlan) -> None:
+    def __init__(self, plan: StreamPlan, observe: Callable[[Chunk], None]) -> None:
+        self._observe = observe
         upstream = CODECS[plan.upstream_format]
         self._reader: FrameReader = reader(upstream.framing)
         self._decoder: Decoder = upstream.decoder()
@@ -228,6 +236,7 @@ class _Translation:
     def _encode(self, chunks: list[Chunk]) -> bytes:
         out: list[bytes] = []
         for chunk in chunks:
+            self._observe(chunk)
             if not chunk.get("choices") and chunk.get("usage"):
                 self.usage = read_usage(chunk["usage"])
             out.extend(self._writer.frame(f) for f in self._encoder.feed(chunk))

@@ -322,3 +322,55 @@ def test_claude_code_probes_are_answered_locally(
             message = client.messages.create(**request)  # type: ignore[arg-type]
     assert "".join(b.text for b in message.content if b.type == "text") == expected
     assert upstream.received == [], "no provider was called"
+
+
+# ---------------------------------------------------------------- what the next turn needs
+
+
+def _two_turns(
+    gw: GatewayProcess, upstream: FakeUpstream, provider: str, first: str, stream: bool, **extra: object
+) -> dict[str, object]:
+    """An OpenAI Chat client's two-turn tool conversation; returns the body of the second upstream request."""
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
+    history: list[dict[str, object]] = [{"role": "user", "content": "Weather in Paris and Tokyo?"}]
+    upstream.script(provider, Reply(scenario=first), Reply(scenario="tools.followup"))
+    with openai.OpenAI(base_url=gw.v1, api_key=GATEWAY_KEY, max_retries=0) as client:
+        model_name = f"{provider}/{MODEL[provider.removeprefix('up-')]}"
+        if stream:
+            with client.chat.completions.stream(
+                model=model_name, messages=history, tools=tools, **extra
+            ) as s:  # type: ignore[arg-type]
+                message = s.get_final_completion().choices[0].message
+        else:
+            message = (
+                client.chat.completions.create(model=model_name, messages=history, tools=tools, **extra)
+                .choices[0]
+                .message
+            )  # type: ignore[arg-type]
+        assert message.tool_calls
+        history.append(message.model_dump(exclude_none=True, exclude={"parsed", "reasoning_content"}))
+        history += [{"role": "tool", "tool_call_id": c.id, "content": "18 C"} for c in message.tool_calls]
+        client.chat.completions.create(model=model_name, messages=history, tools=tools)  # type: ignore[arg-type]
+    return upstream.requests_to(provider)[-1].body
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_gemini_thought_signatures_come_back_for_an_openai_client(
+    gw: GatewayProcess, upstream: FakeUpstream, stream: bool
+):
+    """The OpenAI client cannot carry a thoughtSignature; the gateway puts it back on the call."""
+    second = _two_turns(gw, upstream, "up-gemini", "tools", stream)
+    parts = [p for c in second["contents"] for p in c["parts"]]  # type: ignore[index, union-attr]
+    calls = [p for p in parts if "functionCall" in p]
+    assert len(calls) == 2
+    assert calls[0]["thoughtSignature"].startswith("6hWfhoisJ+kDqmAD")
+
+
+def test_signed_thinking_comes_back_for_an_openai_client(gw: GatewayProcess, upstream: FakeUpstream):
+    """Anthropic with thinking and tools needs the signed thinking block before the tool_use again."""
+    second = _two_turns(gw, upstream, "up-anthropic", "thinking-tools", False)
+    assistant = [m for m in second["messages"] if m["role"] == "assistant"][-1]  # type: ignore[index, union-attr]
+    kinds = [b["type"] for b in assistant["content"]]
+    assert kinds[0] == "thinking"
+    assert assistant["content"][0]["signature"].startswith("WgF0BuDcLhtfAl206MrV")
+    assert "tool_use" in kinds
