@@ -1,14 +1,10 @@
-"""Shared by the Anthropic spoke tests: fixtures, chunkings, hub accumulation and SDK validation."""
+"""Shared by the Anthropic spoke tests: fixtures, the hub accumulation view and SDK validation
+(chunkings, framing and decoding are in tests/unit/translate/streams.py)."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import pkgutil
-import random
-from collections.abc import Callable, Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -17,102 +13,27 @@ from anthropic.types.message_create_params import (
     MessageCreateParamsNonStreaming,
     MessageCreateParamsStreaming,
 )
-from typing_extensions import is_typeddict  # the SDK defines its TypedDicts with typing_extensions
 
-from omniroute_agent.translate.framing import Frame, SSEWriter, reader
+from omniroute_agent.translate.framing import Frame, SSEWriter
 from omniroute_agent.translate.hub import ChatResponse, Chunk
 
-WIRE = Path(__file__).resolve().parents[3] / "wire"
+from .. import streams
+from ..sdk_params import Check, extra_keys_forbidden, params_check
+from ..streams import WIRE
+
 ANTHROPIC = WIRE / "anthropic"
 OPENAI = WIRE / "openai-chat"
 SAMPLING = ("temperature", "top_p", "top_k")  # absent from the SDK >= 1.0 types, still accepted by the API
 
 
-def load(path: Path) -> Any:
-    return json.loads(path.read_text())
-
-
-def whole(raw: bytes) -> Iterator[bytes]:
-    yield raw
-
-
-def byte_by_byte(raw: bytes) -> Iterator[bytes]:
-    for i in range(len(raw)):
-        yield raw[i : i + 1]
-
-
-def random_splits(raw: bytes) -> Iterator[bytes]:
-    rng = random.Random(2024)
-    i = 0
-    while i < len(raw):
-        n = rng.randint(1, 97)
-        yield raw[i : i + n]
-        i += n
-
-
-def event_per_chunk(raw: bytes) -> Iterator[bytes]:
-    for part in raw.split(b"\n\n"):
-        if part:
-            yield part + b"\n\n"
-
-
-CHUNKINGS: dict[str, Callable[[bytes], Iterator[bytes]]] = {
-    "whole": whole,
-    "byte-by-byte": byte_by_byte,
-    "random": random_splits,
-    "event-per-chunk": event_per_chunk,
-}
-
-
-def frames(raw: bytes, chunking: Callable[[bytes], Iterator[bytes]] = whole) -> list[Frame]:
-    r = reader("sse")
-    out: list[Frame] = []
-    for piece in chunking(raw):
-        out += r.feed(piece)
-    return out + r.finish()
-
-
 def write(frames_: list[Frame]) -> bytes:
-    w = SSEWriter(with_event_names=True)
-    return w.start() + b"".join(w.frame(f) for f in frames_) + w.end()
+    return streams.write(frames_, SSEWriter(with_event_names=True))
 
 
 def accumulate(chunks: list[Chunk]) -> dict[str, Any]:
     """What a client would assemble from hub chunks: text, reasoning (blocks and text), tool calls
     (arguments parsed), finish reason and usage."""
-    content, thought = "", ""
-    blocks: list[dict[str, Any]] = []
-    calls: dict[int, dict[str, Any]] = {}
-    finish, usage = None, None
-    for chunk in chunks:
-        if chunk.get("usage"):
-            usage = chunk["usage"]
-        for choice in chunk.get("choices") or []:
-            delta = choice.get("delta") or {}
-            content += delta.get("content") or ""
-            if delta.get("reasoning_content"):
-                thought += delta["reasoning_content"]
-                if not blocks or blocks[-1]["type"] != "thinking" or "signature" in blocks[-1]:
-                    blocks.append({"type": "thinking", "text": ""})
-                blocks[-1]["text"] += delta["reasoning_content"]
-            if delta.get("reasoning_signature"):
-                blocks[-1]["signature"] = delta["reasoning_signature"]
-            if delta.get("reasoning_redacted"):
-                blocks.append({"type": "redacted", "data": delta["reasoning_redacted"]})
-            for call in delta.get("tool_calls") or []:
-                slot = calls.setdefault(call["index"], {"id": "", "name": "", "arguments": ""})
-                slot["id"] = call.get("id") or slot["id"]
-                slot["name"] = (call.get("function") or {}).get("name") or slot["name"]
-                slot["arguments"] += (call.get("function") or {}).get("arguments") or ""
-            finish = choice.get("finish_reason") or finish
-    return {
-        "content": content,
-        "reasoning_content": thought,
-        "reasoning": blocks,
-        "tool_calls": [{**c, "arguments": json.loads(c["arguments"])} for _, c in sorted(calls.items())],
-        "finish_reason": finish,
-        "usage": usage,
-    }
+    return summary(streams.accumulate(chunks))
 
 
 def summary(response: ChatResponse) -> dict[str, Any]:
@@ -132,58 +53,21 @@ def summary(response: ChatResponse) -> dict[str, Any]:
             for c in message.get("tool_calls", [])
         ],
         "finish_reason": choice["finish_reason"],
-        "usage": response["usage"],
+        "usage": response.get("usage"),
     }
 
 
 @cache
-def _strict_adapters() -> dict[bool, pydantic.TypeAdapter[Any]]:
-    """Request adapters that reject keys the SDK does not declare. The SDK's TypedDicts get
+def _strict_check() -> Check:
+    """A request check that rejects keys the SDK does not declare. The SDK's TypedDicts get
     extra='forbid' only while the schemas are built, then their config is put back."""
-    saved: dict[type, Any] = {}
-    for info in pkgutil.walk_packages(
-        importlib.import_module("anthropic.types").__path__, "anthropic.types."
-    ):
-        if ".beta" in info.name:
-            continue
-        module = importlib.import_module(info.name)
-        for obj in vars(module).values():
-            if (
-                isinstance(obj, type)
-                and is_typeddict(obj)
-                and obj.__module__ == module.__name__
-                and obj not in saved
-            ):
-                saved[obj] = obj.__dict__.get("__pydantic_config__")
-                obj.__pydantic_config__ = pydantic.ConfigDict(extra="forbid", arbitrary_types_allowed=True)  # type: ignore[attr-defined]
-    try:
-        return {
-            False: pydantic.TypeAdapter(MessageCreateParamsNonStreaming),
-            True: pydantic.TypeAdapter(MessageCreateParamsStreaming),
-        }
-    finally:
-        for obj, config in saved.items():
-            if config is None:
-                del obj.__pydantic_config__  # type: ignore[attr-defined]
-            else:
-                obj.__pydantic_config__ = config  # type: ignore[attr-defined]
-
-
-def _drain(value: Any) -> Any:
-    """Consume the lazy validators pydantic builds for the SDK's `Iterable[...]` params."""
-    if isinstance(value, dict):
-        return {k: _drain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_drain(v) for v in value]
-    if type(value).__name__ == "ValidatorIterator":
-        return [_drain(v) for v in value]
-    return value
+    with extra_keys_forbidden("anthropic.types", skip=".beta"):
+        return params_check(MessageCreateParamsNonStreaming, MessageCreateParamsStreaming)
 
 
 def validate_request(body: dict[str, Any]) -> None:
     """Raise unless `body` is a valid MessageCreateParams (sampling keys aside)."""
-    core = {k: v for k, v in body.items() if k not in SAMPLING}
-    _drain(_strict_adapters()[bool(body.get("stream"))].validate_python(core))
+    _strict_check()({k: v for k, v in body.items() if k not in SAMPLING})
 
 
 EVENT = pydantic.TypeAdapter(RawMessageStreamEvent)

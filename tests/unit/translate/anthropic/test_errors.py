@@ -20,16 +20,17 @@ from omniroute_agent.errors import (
 )
 from omniroute_agent.translate.anthropic.errors import error_body, parse_error
 
-from .helpers import ANTHROPIC, load
+from ..error_tables import captured_status, error_fixtures
+from ..streams import load
+from .helpers import ANTHROPIC
 
-ERROR_FIXTURES = sorted(p.name for p in ANTHROPIC.glob("error-*.json") if not p.name.endswith(".meta.json"))
+ERROR_FIXTURES = error_fixtures(ANTHROPIC)
 
 
 @pytest.mark.parametrize("name", ERROR_FIXTURES)
 def test_parse_error_fixture(name: str) -> None:
     body = load(ANTHROPIC / name)
-    status = load(ANTHROPIC / name.replace(".json", ".meta.json"))["status"]
-    assert parse_error(status, (ANTHROPIC / name).read_bytes()) == (
+    assert parse_error(captured_status(ANTHROPIC / name), (ANTHROPIC / name).read_bytes()) == (
         body["error"]["message"],
         body["error"]["type"],
     )

@@ -13,7 +13,8 @@ from omniroute_agent.translate.anthropic import request
 from omniroute_agent.translate.base import Quirks
 from omniroute_agent.translate.openai_chat import request as oa_request
 
-from .helpers import ANTHROPIC, OPENAI, PARIS_ARGS, TOKYO_ARGS, WEATHER_TOOL, call, load, validate_request
+from ..streams import load
+from .helpers import ANTHROPIC, OPENAI, PARIS_ARGS, TOKYO_ARGS, WEATHER_TOOL, call, validate_request
 
 WEATHER_QUESTION = "What's the weather like in Paris and in Tokyo right now?"
 PNG = (

@@ -16,7 +16,8 @@ from omniroute_agent.translate.anthropic import response
 from omniroute_agent.translate.hub import ChatResponse
 from omniroute_agent.translate.openai_chat import response as oa_response
 
-from .helpers import ANTHROPIC, OPENAI, PARIS_ARGS, TOKYO_ARGS, call, load
+from ..streams import load
+from .helpers import ANTHROPIC, OPENAI, PARIS_ARGS, TOKYO_ARGS, call
 
 RESPONSES = sorted(p.name for p in ANTHROPIC.glob("*.response.json"))
 REDACTED_SIGNATURE = (

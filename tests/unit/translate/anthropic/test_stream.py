@@ -4,7 +4,6 @@ and accumulates, that decodes back to the same content (also from OpenAI streams
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,9 @@ from omniroute_agent.translate.framing import Frame
 from omniroute_agent.translate.hub import Chunk
 from omniroute_agent.translate.openai_chat import stream as oa_stream
 
-from .helpers import ANTHROPIC, CHUNKINGS, EVENT, OPENAI, accumulate, frames, load, summary, write
+from .. import streams
+from ..streams import SSE_CHUNKINGS, Chunking, frames, load, whole
+from .helpers import ANTHROPIC, EVENT, OPENAI, accumulate, summary, write
 
 PAIRS = {
     "text.stream.sse": "text.response.json",
@@ -30,19 +31,14 @@ PAIRS = {
 }
 
 
-def decode(
-    raw: bytes, chunking: Callable[[bytes], Iterator[bytes]] = CHUNKINGS["whole"]
-) -> tuple[Decoder, list[Chunk]]:
+def decode(raw: bytes, chunking: Chunking = whole) -> tuple[Decoder, list[Chunk]]:
     decoder = Decoder()
-    chunks: list[Chunk] = []
-    for frame in frames(raw, chunking):
-        chunks += decoder.feed(frame)
-    return decoder, chunks + decoder.finish()
+    return decoder, streams.decode(decoder, raw, chunking=chunking)
 
 
-@pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
+@pytest.mark.parametrize("chunking", SSE_CHUNKINGS.values(), ids=SSE_CHUNKINGS.keys())
 @pytest.mark.parametrize("name", PAIRS)
-def test_chunkings_agree(name: str, chunking: Callable[[bytes], Iterator[bytes]]) -> None:
+def test_chunkings_agree(name: str, chunking: Chunking) -> None:
     raw = (ANTHROPIC / name).read_bytes()
     decoder, chunks = decode(raw, chunking)
     assert chunks == decode(raw)[1]
@@ -67,31 +63,23 @@ def test_hub_stream_conventions(name: str) -> None:
     assert finish["finish_reason"] in ("stop", "tool_calls")
     assert {c["id"] for c in chunks} == {chunks[0]["id"]}
     assert chunks[0]["id"].startswith("msg_")
-    for chunk in chunks:
-        for choice in chunk["choices"]:
-            for call in choice["delta"].get("tool_calls", []):
-                assert set(call) in ({"index", "id", "type", "function"}, {"index", "function"})
-                if "id" in call:
-                    assert call["function"] == {"name": "get_weather", "arguments": ""}
+    for call in streams.tool_call_deltas(chunks):
+        assert set(call) in ({"index", "id", "type", "function"}, {"index", "function"})
+        if "id" in call:
+            assert call["function"] == {"name": "get_weather", "arguments": ""}
 
 
 def test_tool_indexes_count_tool_blocks_only() -> None:
     _, chunks = decode((ANTHROPIC / "tools.stream.sse").read_bytes())
-    starts = [
-        c
-        for ch in chunks
-        for choice in ch["choices"]
-        for c in choice["delta"].get("tool_calls", [])
-        if "id" in c
-    ]
+    starts = [c for c in streams.tool_call_deltas(chunks) if "id" in c]
     assert [(c["index"], c["id"]) for c in starts] == [
         (0, "toolu_01VxcwrWVZweDCtZXhgsC7VL"),
         (1, "toolu_01XJjajPAR1QXJitWmxfFc1j"),
     ]
 
 
-@pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
-def test_error_stream(chunking: Callable[[bytes], Iterator[bytes]]) -> None:
+@pytest.mark.parametrize("chunking", SSE_CHUNKINGS.values(), ids=SSE_CHUNKINGS.keys())
+def test_error_stream(chunking: Chunking) -> None:
     decoder, chunks = decode((ANTHROPIC / "error-stream.sse").read_bytes(), chunking)
     assert isinstance(decoder.error, UpstreamError)
     assert (decoder.error.status, decoder.error.code) == (529, "overloaded_error")
@@ -128,12 +116,7 @@ def context(**extra: Any) -> StreamContext:
 
 def encode(chunks: list[Chunk]) -> list[dict[str, Any]]:
     """Encode, write as SSE bytes, parse back; check every event with the SDK and the block grammar."""
-    encoder = Encoder(context())
-    out: list[Frame] = []
-    for chunk in chunks:
-        out += encoder.feed(chunk)
-    out += encoder.finish()
-    parsed = frames(write(out))
+    parsed = frames(write(streams.encode(Encoder(context()), chunks)))
     for frame in parsed:
         assert frame.event == frame.data["type"]
         EVENT.validate_python(frame.data)
@@ -200,9 +183,7 @@ def test_encoder_round_trip(name: str) -> None:
 
 
 def decode_openai(name: str) -> list[Chunk]:
-    decoder = oa_stream.Decoder()
-    chunks = [c for f in frames((OPENAI / name).read_bytes()) for c in decoder.feed(f)]
-    return chunks + decoder.finish()
+    return streams.decode(oa_stream.Decoder(), (OPENAI / name).read_bytes())
 
 
 def test_openai_text_stream_encoded() -> None:

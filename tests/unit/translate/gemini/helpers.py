@@ -1,13 +1,10 @@
-"""Shared by the Gemini spoke tests: fixtures, chunkings, the google-genai checks, and a hub
-stream accumulator."""
+"""Shared by the Gemini spoke tests: fixtures, the google-genai checks, and decoding, writing and
+accumulating Gemini streams (with the chunkings and framing of tests/unit/translate/streams.py)."""
 
 from __future__ import annotations
 
 import json
-import random
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from google.genai import types
@@ -15,9 +12,11 @@ from google.genai import types
 from omniroute_agent.translate import framing
 from omniroute_agent.translate.framing import Frame, Framing
 from omniroute_agent.translate.gemini.stream import Decoder
-from omniroute_agent.translate.hub import Chunk, ReasoningBlock
+from omniroute_agent.translate.hub import Chunk
 
-WIRE = Path(__file__).resolve().parents[3] / "wire"
+from .. import streams
+from ..streams import WIRE, Chunking, whole
+
 GEMINI = WIRE / "gemini"
 OPENAI = WIRE / "openai-chat"
 
@@ -47,10 +46,6 @@ WEATHER_PARAMETERS = {
 REQUEST_KEYS = {"contents", "systemInstruction", "tools", "toolConfig", "generationConfig"}
 
 
-def load(path: Path) -> Any:
-    return json.loads(path.read_text())
-
-
 def validate_request(body: dict[str, Any]) -> None:
     """Each part of a generateContent body parses with google-genai's types (extra keys forbidden;
     JSON mode, so thought signatures must be base64)."""
@@ -72,42 +67,8 @@ def validate_response(body: Any) -> types.GenerateContentResponse:
     return types.GenerateContentResponse.model_validate_json(json.dumps(body))
 
 
-# chunkings of a byte stream
-def whole(raw: bytes) -> Iterator[bytes]:
-    yield raw
-
-
-def byte_by_byte(raw: bytes) -> Iterator[bytes]:
-    for i in range(len(raw)):
-        yield raw[i : i + 1]
-
-
-def random_splits(raw: bytes) -> Iterator[bytes]:
-    rng = random.Random(2024)
-    i = 0
-    while i < len(raw):
-        n = rng.randint(1, 97)
-        yield raw[i : i + n]
-        i += n
-
-
-CHUNKINGS: dict[str, Callable[[bytes], Iterator[bytes]]] = {
-    "whole": whole,
-    "byte-by-byte": byte_by_byte,
-    "random": random_splits,
-}
-
-
-def frames(raw: bytes, kind: Framing, chunking: Callable[[bytes], Iterator[bytes]] = whole) -> list[Frame]:
-    reader = framing.reader(kind)
-    out = [f for piece in chunking(raw) for f in reader.feed(piece)]
-    return out + reader.finish()
-
-
-def decode(raw: bytes, kind: Framing, chunking: Callable[[bytes], Iterator[bytes]] = whole) -> list[Chunk]:
-    decoder = Decoder()
-    chunks = [c for f in frames(raw, kind, chunking) for c in decoder.feed(f)]
-    return chunks + decoder.finish()
+def decode(raw: bytes, kind: Framing, chunking: Chunking = whole) -> list[Chunk]:
+    return streams.decode(Decoder(), raw, kind, chunking)
 
 
 def write(data: list[Frame], kind: Framing) -> bytes:
@@ -116,52 +77,14 @@ def write(data: list[Frame], kind: Framing) -> bytes:
         writer = framing.SSEWriter(with_event_names=False, line_end="\r\n")
     else:
         writer = framing.JSONArrayWriter()
-    return writer.start() + b"".join(writer.frame(f) for f in data) + writer.end()
+    return streams.write(data, writer)
 
 
-def accumulate(chunks: list[Chunk], reasoning_format: str = "gemini") -> dict[str, Any]:
+def accumulate(chunks: list[Chunk]) -> dict[str, Any]:
     """A hub stream folded into {message, finish_reason, usage}, by the hub stream conventions."""
-    text = ""
-    blocks: list[ReasoningBlock] = []
-    calls: dict[int, dict[str, Any]] = {}
-    finish: Any = None
-    usage: Any = None
-    for chunk in chunks:
-        usage = chunk.get("usage") or usage
-        for choice in chunk.get("choices") or []:
-            delta = choice.get("delta") or {}
-            text += delta.get("content") or ""
-            if thought := delta.get("reasoning_content"):
-                if not blocks or "signature" in blocks[-1]:
-                    blocks.append({"type": "thinking", "text": "", "format": reasoning_format})
-                blocks[-1]["text"] = blocks[-1].get("text", "") + thought
-            if signature := delta.get("reasoning_signature"):
-                if not blocks or "signature" in blocks[-1]:
-                    blocks.append({"type": "thinking", "text": "", "format": reasoning_format})
-                blocks[-1]["signature"] = signature
-            for tc in delta.get("tool_calls") or []:
-                fn = tc.get("function") or {}
-                if "id" in tc:
-                    assert tc["index"] == len(calls), "calls are numbered 0, 1, ... in order"
-                    call = {
-                        "id": tc["id"],
-                        "type": "function",
-                        "function": {"name": fn["name"], "arguments": ""},
-                    }
-                    calls[tc["index"]] = call
-                calls[tc["index"]]["function"]["arguments"] += fn.get("arguments") or ""
-                if "signature" in tc:
-                    calls[tc["index"]]["signature"] = tc["signature"]
-            if choice.get("finish_reason"):
-                assert not any(delta.values()), "the finish chunk has an empty delta"
-                finish = choice["finish_reason"]
-    message: dict[str, Any] = {"role": "assistant", "content": text or (None if calls else "")}
-    if blocks:
-        message["reasoning"] = blocks
-        message["reasoning_content"] = "".join(b.get("text", "") for b in blocks)
-    if calls:
-        message["tool_calls"] = [calls[i] for i in sorted(calls)]
-    return {"message": message, "finish_reason": finish, "usage": usage}
+    hub = streams.accumulate(chunks, reasoning_format="gemini")
+    choice = hub["choices"][0]
+    return {"message": choice["message"], "finish_reason": choice["finish_reason"], "usage": hub.get("usage")}
 
 
 def counts(usage: Any) -> tuple[int, ...]:

@@ -20,7 +20,8 @@ from omniroute_agent.errors import (
 )
 from omniroute_agent.translate.gemini.errors import error_body, parse_error, retry_delay_seconds
 
-from .helpers import GEMINI, load
+from ..error_tables import captured_status, error_fixtures
+from .helpers import GEMINI
 
 # fixture: (start of the message, code, retry delay in seconds)
 FIXTURES = {
@@ -40,15 +41,13 @@ FIXTURES = {
 
 
 def test_every_error_fixture_is_covered() -> None:
-    names = {p.name for p in GEMINI.glob("error-*.json") if not p.name.endswith(".meta.json")}
-    assert names == set(FIXTURES)
+    assert set(error_fixtures(GEMINI)) == set(FIXTURES)
 
 
 @pytest.mark.parametrize(("fixture", "expected"), FIXTURES.items(), ids=FIXTURES.keys())
 def test_parse_error(fixture: str, expected: tuple[str, str, float | None]) -> None:
-    status = load(GEMINI / fixture.replace(".json", ".meta.json"))["status"]
     body = (GEMINI / fixture).read_bytes()
-    message, code = parse_error(status, body)
+    message, code = parse_error(captured_status(GEMINI / fixture), body)
     start, expected_code, delay = expected
     assert message.startswith(start)
     assert code == expected_code

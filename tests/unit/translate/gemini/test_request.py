@@ -15,7 +15,8 @@ from omniroute_agent.translate.gemini import request
 from omniroute_agent.translate.gemini.common import camel
 from omniroute_agent.translate.openai_chat import request as openai_request
 
-from .helpers import GEMINI, OPENAI, PNG, SIG_TOOLS, WEATHER_PARAMETERS, load, validate_request
+from ..streams import load
+from .helpers import GEMINI, OPENAI, PNG, SIG_TOOLS, WEATHER_PARAMETERS, validate_request
 
 WEATHER_TOOL = {
     "type": "function",

@@ -10,7 +10,8 @@ import pytest
 from omniroute_agent.translate.gemini import response
 from omniroute_agent.translate.openai_chat import response as openai_response
 
-from .helpers import GEMINI, OPENAI, SIG_THINKING, SIG_TOOLS, load, validate_response
+from ..streams import load
+from .helpers import GEMINI, OPENAI, SIG_THINKING, SIG_TOOLS, validate_response
 
 # fixture: (content, finish_reason, (prompt, completion, reasoning) tokens)
 EXPECTED: dict[str, tuple[str | None, str, tuple[int, int, int]]] = {

@@ -4,7 +4,6 @@ parse with google-genai, and OpenAI Chat streams encode to valid Gemini streams.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -17,19 +16,9 @@ from omniroute_agent.translate.gemini.stream import Decoder, Encoder
 from omniroute_agent.translate.hub import Chunk
 from omniroute_agent.translate.openai_chat.stream import Decoder as OpenAIDecoder
 
-from .helpers import (
-    CHUNKINGS,
-    GEMINI,
-    OPENAI,
-    accumulate,
-    counts,
-    decode,
-    frames,
-    load,
-    plain_ids,
-    validate_response,
-    write,
-)
+from .. import streams
+from ..streams import CHUNKINGS, Chunking, frames, load
+from .helpers import GEMINI, OPENAI, accumulate, counts, decode, plain_ids, validate_response, write
 
 # stream fixture: (framing, the paired non-stream response)
 STREAMS: dict[str, tuple[Framing, str]] = {
@@ -47,9 +36,7 @@ def _decoded(fixture: str) -> list[Chunk]:
 
 @pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
 @pytest.mark.parametrize("fixture", STREAMS)
-def test_every_chunking_gives_the_same_hub_chunks(
-    fixture: str, chunking: Callable[[bytes], Iterator[bytes]]
-) -> None:
+def test_every_chunking_gives_the_same_hub_chunks(fixture: str, chunking: Chunking) -> None:
     raw = (GEMINI / fixture).read_bytes()
     assert decode(raw, STREAMS[fixture][0], chunking) == _decoded(fixture)
 
@@ -85,9 +72,7 @@ def test_decoder_follows_hub_conventions(fixture: str) -> None:
 
 
 def _encode(chunks: list[Chunk], context: StreamContext) -> list[Frame]:
-    encoder = Encoder(context)
-    out = [f for c in chunks for f in encoder.feed(c)]
-    return out + encoder.finish()
+    return streams.encode(Encoder(context), chunks)
 
 
 def _check_gemini_stream(out: list[Frame], context: StreamContext) -> None:
@@ -113,9 +98,7 @@ def test_encoder_round_trip(fixture: str, kind: Framing) -> None:
 
 
 def _openai_chunks(name: str) -> list[Chunk]:
-    decoder = OpenAIDecoder()
-    chunks = [c for f in frames((OPENAI / name).read_bytes(), "sse") for c in decoder.feed(f)]
-    return chunks + decoder.finish()
+    return streams.decode(OpenAIDecoder(), (OPENAI / name).read_bytes())
 
 
 OPENAI_STREAMS = ("text.stream.sse", "tools.stream.sse", "reasoning-deepseek.stream.sse")

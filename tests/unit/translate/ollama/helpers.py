@@ -1,4 +1,4 @@
-"""Shared by the Ollama spoke tests: fixture loading, chunkings, and Ollama's key sets.
+"""Shared by the Ollama spoke tests: the fixture directories and Ollama's key sets.
 
 The `ollama` SDK is not installed, and ollama-python ignores unknown keys anyway, so outputs are
 checked against the key sets of ollama/ollama `api/types.go` (as tests/wire/README.md's validator
@@ -7,14 +7,11 @@ pins them) and against the keys the fixtures show.
 
 from __future__ import annotations
 
-import json
-import random
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-WIRE = Path(__file__).resolve().parents[3] / "wire"
+from tests.unit.translate.streams import WIRE
+
 OLLAMA = WIRE / "ollama"
 OPENAI = WIRE / "openai-chat"
 
@@ -57,10 +54,6 @@ WEATHER_TOOL = {
     },
 }
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)")
-
-
-def load(path: Path) -> Any:
-    return json.loads(path.read_text())
 
 
 def subset(keys: Any, allowed: set[str], label: str) -> None:
@@ -110,31 +103,3 @@ def check_response(body: dict[str, Any], *, final: bool = True) -> None:
     else:
         assert body["done"] is False
         assert "done_reason" not in body
-
-
-# ---- chunkings of a byte stream
-
-
-def whole(raw: bytes) -> Iterator[bytes]:
-    yield raw
-
-
-def byte_by_byte(raw: bytes) -> Iterator[bytes]:
-    for i in range(len(raw)):
-        yield raw[i : i + 1]
-
-
-def random_splits(raw: bytes) -> Iterator[bytes]:
-    rng = random.Random(2024)
-    i = 0
-    while i < len(raw):
-        n = rng.randint(1, 97)
-        yield raw[i : i + n]
-        i += n
-
-
-CHUNKINGS: dict[str, Callable[[bytes], Iterator[bytes]]] = {
-    "whole": whole,
-    "byte-by-byte": byte_by_byte,
-    "random": random_splits,
-}

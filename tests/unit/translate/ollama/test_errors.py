@@ -17,7 +17,8 @@ from omniroute_agent.errors import (
     UpstreamError,
 )
 from omniroute_agent.translate.ollama.errors import error_body, parse_error
-from tests.unit.translate.ollama.helpers import OLLAMA, load
+from tests.unit.translate.error_tables import captured_status
+from tests.unit.translate.ollama.helpers import OLLAMA
 
 FIXTURES = {
     "error-400.json": '"llama3.2" does not support thinking',
@@ -29,7 +30,7 @@ FIXTURES = {
 
 @pytest.mark.parametrize(("fixture", "message"), FIXTURES.items())
 def test_parse_error_fixtures(fixture: str, message: str) -> None:
-    status = load(OLLAMA / fixture.replace(".json", ".meta.json"))["status"]
+    status = captured_status(OLLAMA / fixture)
     assert parse_error(status, (OLLAMA / fixture).read_bytes()) == (message, f"http_{status}")
 
 

@@ -12,7 +12,8 @@ from omniroute_agent.translate.base import Quirks
 from omniroute_agent.translate.hub import ChatMessage, ChatRequest, ToolCall
 from omniroute_agent.translate.ollama.request import from_hub, to_hub
 from omniroute_agent.translate.openai_chat import request as openai_request
-from tests.unit.translate.ollama.helpers import OLLAMA, OPENAI, PNG, WEATHER_TOOL, check_request, load
+from tests.unit.translate.ollama.helpers import OLLAMA, OPENAI, PNG, WEATHER_TOOL, check_request
+from tests.unit.translate.streams import load
 
 PARIS = '{"location": "Paris, France", "temperature": 18, "unit": "celsius", "conditions": "partly cloudy"}'
 TOKYO = '{"location": "Tokyo, Japan", "temperature": 22, "unit": "celsius", "conditions": "clear"}'

@@ -12,7 +12,8 @@ from omniroute_agent.errors import UpstreamError
 from omniroute_agent.translate.hub import ChatResponse
 from omniroute_agent.translate.ollama.response import from_hub, to_hub
 from omniroute_agent.translate.openai_chat import response as openai_response
-from tests.unit.translate.ollama.helpers import OLLAMA, OPENAI, check_response, load
+from tests.unit.translate.ollama.helpers import OLLAMA, OPENAI, check_response
+from tests.unit.translate.streams import load
 
 ANSWER = "9.8 is larger than 9.11, because 0.8 (eight tenths) is greater than 0.11 (eleven hundredths)."
 THINKING = (

@@ -5,19 +5,20 @@ that decodes to the same content; OpenAI streams encode to valid Ollama streams.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from omniroute_agent.errors import InvalidRequest, UpstreamError
 from omniroute_agent.translate.base import StreamContext
-from omniroute_agent.translate.framing import Frame, NDJSONWriter, reader
+from omniroute_agent.translate.framing import Frame, NDJSONWriter
 from omniroute_agent.translate.hub import ChatResponse, Chunk
 from omniroute_agent.translate.ollama.response import to_hub as response_to_hub
 from omniroute_agent.translate.ollama.stream import Decoder, Encoder
 from omniroute_agent.translate.openai_chat.stream import Decoder as OpenAIDecoder
-from tests.unit.translate.ollama.helpers import CHUNKINGS, OLLAMA, OPENAI, check_response, load, whole
+from tests.unit.translate import streams
+from tests.unit.translate.ollama.helpers import OLLAMA, OPENAI, check_response
+from tests.unit.translate.streams import CHUNKINGS, Chunking, load, whole
 
 PAIRS = {
     "text.stream.ndjson": "text.response.json",
@@ -27,44 +28,20 @@ PAIRS = {
 CONTEXT = StreamContext(id="chatcmpl-1", model="llama3.2", created=1763647381)
 
 
-def decode(raw: bytes, chunking: Callable[[bytes], Iterator[bytes]] = whole) -> tuple[list[Chunk], Decoder]:
-    frames = reader("ndjson")
+def decode(raw: bytes, chunking: Chunking = whole) -> tuple[list[Chunk], Decoder]:
     decoder = Decoder()
-    chunks: list[Chunk] = []
-    for piece in chunking(raw):
-        for frame in frames.feed(piece):
-            chunks += decoder.feed(frame)
-    for frame in frames.finish():
-        chunks += decoder.feed(frame)
-    return chunks + decoder.finish(), decoder
+    return streams.decode(decoder, raw, "ndjson", chunking), decoder
 
 
 def encode(chunks: list[Chunk], context: StreamContext = CONTEXT) -> bytes:
-    encoder = Encoder(context)
-    writer = NDJSONWriter()
-    frames = [f for c in chunks for f in encoder.feed(c)] + encoder.finish()
+    frames = streams.encode(Encoder(context), chunks)
     assert all(f.event is None for f in frames)
-    return writer.start() + b"".join(writer.frame(f) for f in frames) + writer.end()
+    return streams.write(frames, NDJSONWriter())
 
 
 def accumulate(chunks: list[Chunk]) -> dict[str, Any]:
     """Text, reasoning, tool calls, finish reason and usage that a client would add up from hub chunks."""
-    out: dict[str, Any] = {"content": "", "reasoning": "", "tool_calls": [], "finish": None, "usage": None}
-    for chunk in chunks:
-        if chunk.get("usage"):
-            out["usage"] = chunk["usage"]
-        for choice in chunk.get("choices") or []:
-            delta = choice.get("delta") or {}
-            out["content"] += delta.get("content") or ""
-            out["reasoning"] += delta.get("reasoning_content") or ""
-            for call in delta.get("tool_calls") or []:
-                if call["index"] == len(out["tool_calls"]):
-                    out["tool_calls"].append(
-                        {"id": call["id"], "name": call["function"]["name"], "arguments": ""}
-                    )
-                out["tool_calls"][call["index"]]["arguments"] += call["function"].get("arguments", "")
-            out["finish"] = choice.get("finish_reason") or out["finish"]
-    return out
+    return summary(streams.accumulate(chunks))
 
 
 def summary(response: ChatResponse) -> dict[str, Any]:
@@ -77,7 +54,7 @@ def summary(response: ChatResponse) -> dict[str, Any]:
             for c in message.get("tool_calls", [])
         ],
         "finish": response["choices"][0]["finish_reason"],
-        "usage": response["usage"],
+        "usage": response.get("usage"),
     }
 
 
@@ -99,9 +76,7 @@ def check_stream(objects: list[dict[str, Any]]) -> None:
 
 @pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
 @pytest.mark.parametrize("fixture", PAIRS)
-def test_chunkings_give_the_same_hub_chunks(
-    fixture: str, chunking: Callable[[bytes], Iterator[bytes]]
-) -> None:
+def test_chunkings_give_the_same_hub_chunks(fixture: str, chunking: Chunking) -> None:
     raw = (OLLAMA / fixture).read_bytes()
     chunks, decoder = decode(raw, chunking)
     assert chunks == decode(raw)[0]
@@ -125,7 +100,7 @@ def test_hub_chunks_add_up_to_the_paired_response(fixture: str, pair: str) -> No
 
 def test_tool_call_deltas_are_whole() -> None:
     chunks, _ = decode((OLLAMA / "tools.stream.ndjson").read_bytes())
-    calls = [c for chunk in chunks for ch in chunk["choices"] for c in ch["delta"].get("tool_calls", [])]
+    calls = streams.tool_call_deltas(chunks)
     assert calls == [
         {
             "index": 0,
@@ -144,7 +119,7 @@ def test_tool_call_deltas_are_whole() -> None:
 
 @pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
 @pytest.mark.parametrize("fixture", PAIRS)
-def test_encoder_round_trip(fixture: str, chunking: Callable[[bytes], Iterator[bytes]]) -> None:
+def test_encoder_round_trip(fixture: str, chunking: Chunking) -> None:
     chunks, _ = decode((OLLAMA / fixture).read_bytes())
     raw = encode(chunks)
     check_stream(lines(raw))
@@ -188,10 +163,7 @@ OPENAI_STREAMS = {
 @pytest.mark.parametrize("fixture", OPENAI_STREAMS)
 def test_openai_streams_encode_to_valid_ollama_streams(fixture: str) -> None:
     content, calls, reason, prompt, completion = OPENAI_STREAMS[fixture]
-    frames = reader("sse")
-    openai = OpenAIDecoder()
-    raw = (OPENAI / fixture).read_bytes()
-    chunks = [c for f in [*frames.feed(raw), *frames.finish()] for c in openai.feed(f)] + openai.finish()
+    chunks = streams.decode(OpenAIDecoder(), (OPENAI / fixture).read_bytes())
     objects = lines(encode(chunks, StreamContext(id="x", model="gpt-4.1-mini", created=1763651200)))
     check_stream(objects)
     last = objects[-1]
@@ -217,7 +189,7 @@ def test_openai_streams_encode_to_valid_ollama_streams(fixture: str) -> None:
 
 
 @pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
-def test_error_stream(chunking: Callable[[bytes], Iterator[bytes]]) -> None:
+def test_error_stream(chunking: Chunking) -> None:
     chunks, decoder = decode((OLLAMA / "error-stream.ndjson").read_bytes(), chunking)
     assert isinstance(decoder.error, UpstreamError)
     assert decoder.error.status == 500

@@ -4,15 +4,16 @@ usage, drops the usage-only chunk the client did not ask for, and notices [DONE]
 from __future__ import annotations
 
 import json
-import random
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
 from omniroute_agent.translate.openai_chat.stream import PassthroughTap
 
-WIRE = Path(__file__).resolve().parents[3] / "wire" / "openai-chat"
+from .. import streams
+from ..streams import SSE_CHUNKINGS, Chunking, event_per_chunk, random_splits, whole
+
+WIRE = streams.WIRE / "openai-chat"
 
 
 def data_lines(raw: bytes) -> list[bytes]:
@@ -23,37 +24,6 @@ def data_lines(raw: bytes) -> list[bytes]:
 def frame(payloads: list[bytes]) -> bytes:
     return b"".join(b"data: " + p + b"\n\n" for p in payloads)
 
-
-def whole(raw: bytes) -> Iterator[bytes]:
-    yield raw
-
-
-def byte_by_byte(raw: bytes) -> Iterator[bytes]:
-    for i in range(len(raw)):
-        yield raw[i : i + 1]
-
-
-def random_splits(raw: bytes) -> Iterator[bytes]:
-    rng = random.Random(2024)
-    i = 0
-    while i < len(raw):
-        n = rng.randint(1, 97)
-        yield raw[i : i + n]
-        i += n
-
-
-def event_per_chunk(raw: bytes) -> Iterator[bytes]:
-    for part in raw.split(b"\n\n"):
-        if part:
-            yield part + b"\n\n"
-
-
-CHUNKINGS: dict[str, Callable[[bytes], Iterator[bytes]]] = {
-    "whole": whole,
-    "byte-by-byte": byte_by_byte,
-    "random": random_splits,
-    "event-per-chunk": event_per_chunk,
-}
 
 STREAMS = {
     # fixture: (prompt, completion, total) in its usage chunk
@@ -74,10 +44,10 @@ def is_usage_only(payload: bytes) -> bool:
     return parsed.get("choices") == [] and isinstance(parsed.get("usage"), dict)
 
 
-@pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
+@pytest.mark.parametrize("chunking", SSE_CHUNKINGS.values(), ids=SSE_CHUNKINGS.keys())
 @pytest.mark.parametrize(("fixture", "usage"), STREAMS.items(), ids=STREAMS.keys())
 def test_include_usage_forwards_every_event(
-    fixture: str, usage: tuple[int, int, int], chunking: Callable[[bytes], Iterator[bytes]]
+    fixture: str, usage: tuple[int, int, int], chunking: Chunking
 ) -> None:
     raw = (WIRE / fixture).read_bytes()
     tap = PassthroughTap(include_usage=True)
@@ -88,10 +58,10 @@ def test_include_usage_forwards_every_event(
     assert tap.error is None
 
 
-@pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
+@pytest.mark.parametrize("chunking", SSE_CHUNKINGS.values(), ids=SSE_CHUNKINGS.keys())
 @pytest.mark.parametrize(("fixture", "usage"), STREAMS.items(), ids=STREAMS.keys())
 def test_without_include_usage_drops_usage_only_chunk(
-    fixture: str, usage: tuple[int, int, int], chunking: Callable[[bytes], Iterator[bytes]]
+    fixture: str, usage: tuple[int, int, int], chunking: Chunking
 ) -> None:
     raw = (WIRE / fixture).read_bytes()
     payloads = data_lines(raw)
@@ -119,8 +89,8 @@ def test_stray_fields_and_comments_never_reach_the_output(include_usage: bool) -
     assert noisy_tap.usage == clean_tap.usage
 
 
-@pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
-def test_error_stream_sets_error(chunking: Callable[[bytes], Iterator[bytes]]) -> None:
+@pytest.mark.parametrize("chunking", SSE_CHUNKINGS.values(), ids=SSE_CHUNKINGS.keys())
+def test_error_stream_sets_error(chunking: Chunking) -> None:
     raw = (WIRE / "error-stream.sse").read_bytes()
     tap = PassthroughTap(include_usage=False)
     out = run(tap, chunking(raw))

@@ -1,113 +1,46 @@
-"""Shared by the Responses codec tests: fixtures, chunkings, hub accumulation, and checks with the
+"""Shared by the Responses codec tests: fixtures, decoding and hub accumulation, and checks with the
 openai SDK's own types (pydantic models for responses and events, TypedDicts for requests)."""
 
 from __future__ import annotations
 
-import importlib
-import json
-import pkgutil
-import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx2  # the HTTP client the openai SDK is built on
 import openai
 import pydantic
 from openai.types.responses import Response, ResponseStreamEvent
-from typing_extensions import is_typeddict
 
-from omniroute_agent.translate.framing import Frame, SSEWriter, reader
+from omniroute_agent.translate.framing import Frame, SSEWriter
 from omniroute_agent.translate.hub import ChatResponse, Chunk
 from omniroute_agent.translate.responses.stream import Decoder
 
-WIRE = Path(__file__).resolve().parents[3] / "wire"
+from .. import streams
+from ..sdk_params import Check, extra_keys_forbidden, params_check
+from ..streams import WIRE, Chunking, whole
+
 RESPONSES = WIRE / "openai-responses"
 CHAT = WIRE / "openai-chat"
 # Declared by the API but not on the SDK model (see tests/wire/README.md, "Deviations").
 ALLOWED_EXTRAS = ("$.store", "$.obfuscation", "$.response.store")
 
 
-def load(path: Path) -> Any:
-    return json.loads(path.read_text())
+# ---- decoding, writing and hub accumulation (the shared parts are in ../streams.py) ------------
 
 
-# ---- chunkings -------------------------------------------------------------------------------
-
-
-def whole(raw: bytes) -> Iterator[bytes]:
-    yield raw
-
-
-def byte_by_byte(raw: bytes) -> Iterator[bytes]:
-    for i in range(len(raw)):
-        yield raw[i : i + 1]
-
-
-def random_splits(raw: bytes) -> Iterator[bytes]:
-    rng = random.Random(2024)
-    i = 0
-    while i < len(raw):
-        n = rng.randint(1, 97)
-        yield raw[i : i + n]
-        i += n
-
-
-CHUNKINGS: dict[str, Callable[[bytes], Iterator[bytes]]] = {
-    "whole": whole,
-    "byte-by-byte": byte_by_byte,
-    "random": random_splits,
-}
-
-
-def frames(raw: bytes, chunking: Callable[[bytes], Iterator[bytes]] = whole) -> list[Frame]:
-    sse = reader("sse")
-    out: list[Frame] = []
-    for piece in chunking(raw):
-        out += sse.feed(piece)
-    return out + sse.finish()
-
-
-def decode(raw: bytes, chunking: Callable[[bytes], Iterator[bytes]] = whole) -> tuple[list[Chunk], Decoder]:
+def decode(raw: bytes, chunking: Chunking = whole) -> tuple[list[Chunk], Decoder]:
     decoder = Decoder()
-    chunks: list[Chunk] = []
-    for frame in frames(raw, chunking):
-        chunks += decoder.feed(frame)
-    return chunks + decoder.finish(), decoder
+    return streams.decode(decoder, raw, chunking=chunking), decoder
 
 
 def write(out: list[Frame]) -> bytes:
-    writer = SSEWriter(with_event_names=True)
-    return writer.start() + b"".join(writer.frame(f) for f in out) + writer.end()
-
-
-# ---- hub accumulation ------------------------------------------------------------------------
+    return streams.write(out, SSEWriter(with_event_names=True))
 
 
 def accumulate(chunks: list[Chunk]) -> dict[str, Any]:
     """What a client keeps from hub chunks: text, reasoning, tool calls, finish, usage."""
-    acc: dict[str, Any] = {"content": "", "reasoning_content": "", "redacted": [], "finish_reason": None}
-    calls: dict[int, dict[str, str]] = {}
-    for chunk in chunks:
-        if chunk.get("usage"):
-            acc["usage"] = chunk["usage"]
-        for choice in chunk.get("choices") or []:
-            delta = choice.get("delta") or {}
-            acc["content"] += delta.get("content") or ""
-            acc["reasoning_content"] += delta.get("reasoning_content") or ""
-            if delta.get("reasoning_redacted"):
-                acc["redacted"].append(delta["reasoning_redacted"])
-            for call in delta.get("tool_calls") or []:
-                slot = calls.setdefault(call["index"], {"id": "", "name": "", "arguments": ""})
-                slot["id"] = call.get("id") or slot["id"]
-                fn = call.get("function") or {}
-                slot["name"] = fn.get("name") or slot["name"]
-                slot["arguments"] += fn.get("arguments") or ""
-            if choice.get("finish_reason"):
-                acc["finish_reason"] = choice["finish_reason"]
-    acc["tool_calls"] = [calls[i] for i in sorted(calls)]
-    return acc
+    return response_summary(streams.accumulate(chunks))
 
 
 def response_summary(hub: ChatResponse) -> dict[str, Any]:
@@ -132,7 +65,6 @@ def response_summary(hub: ChatResponse) -> dict[str, Any]:
 # ---- the SDK's types -------------------------------------------------------------------------
 
 EVENTS: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(ResponseStreamEvent)
-FORBID = pydantic.ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
 
 def extras(obj: Any, path: str = "$") -> list[str]:
@@ -178,45 +110,11 @@ def sdk_stream(raw: bytes) -> Response:
             return stream.get_final_response()
 
 
-def _drain(value: Any) -> Any:
-    """Consume pydantic's lazily validated iterators (the SDK params use Iterable[...])."""
-    if isinstance(value, dict):
-        return {k: _drain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_drain(v) for v in value]
-    if type(value).__name__ == "ValidatorIterator":
-        return [_drain(v) for v in value]
-    return value
-
-
 @contextmanager
-def strict_sdk_params() -> Iterator[Callable[[dict[str, Any]], None]]:
+def strict_sdk_params() -> Iterator[Check]:
     """A validator for request bodies against the SDK's TypedDicts with unknown keys forbidden.
     The config is set on the SDK's TypedDicts only for the duration, then restored."""
     from openai.types.responses import response_create_params as params
 
-    touched: list[tuple[type, Any]] = []
-    for package in ("openai.types.responses", "openai.types.shared_params"):
-        pkg = importlib.import_module(package)
-        for info in pkgutil.walk_packages(pkg.__path__, package + "."):
-            module = importlib.import_module(info.name)
-            for obj in list(vars(module).values()):
-                if isinstance(obj, type) and is_typeddict(obj) and obj.__module__ == module.__name__:
-                    touched.append((obj, obj.__dict__.get("__pydantic_config__")))
-                    setattr(obj, "__pydantic_config__", FORBID)  # noqa: B010
-    adapters: dict[bool, pydantic.TypeAdapter[Any]] = {
-        False: pydantic.TypeAdapter(params.ResponseCreateParamsNonStreaming),
-        True: pydantic.TypeAdapter(params.ResponseCreateParamsStreaming),
-    }
-
-    def check(body: dict[str, Any]) -> None:
-        _drain(adapters[bool(body.get("stream"))].validate_python(body))
-
-    try:
-        yield check
-    finally:
-        for obj, old in touched:
-            if old is None:
-                delattr(obj, "__pydantic_config__")
-            else:
-                setattr(obj, "__pydantic_config__", old)  # noqa: B010
+    with extra_keys_forbidden("openai.types.responses", "openai.types.shared_params"):
+        yield params_check(params.ResponseCreateParamsNonStreaming, params.ResponseCreateParamsStreaming)

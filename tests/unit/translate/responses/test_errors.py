@@ -3,8 +3,6 @@ envelope (which the Responses API shares), and the codec entry the registry will
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from openai.types.shared import ErrorObject
 
@@ -18,9 +16,10 @@ from omniroute_agent.errors import (
     UnsupportedFormat,
     UpstreamError,
 )
-from omniroute_agent.translate.base import Codec, StreamContext
+from omniroute_agent.translate.base import StreamContext
 from omniroute_agent.translate.responses import errors, request, response, stream
 
+from ..error_tables import captured_status, codec_entry
 from .support import RESPONSES
 
 PARSED = {
@@ -33,8 +32,7 @@ PARSED = {
 
 @pytest.mark.parametrize(("name", "expected"), PARSED.items(), ids=PARSED.keys())
 def test_parse_error(name: str, expected: tuple[str, str]) -> None:
-    status = json.loads((RESPONSES / name.replace(".json", ".meta.json")).read_text())["status"]
-    message, code = errors.parse_error(status, (RESPONSES / name).read_bytes())
+    message, code = errors.parse_error(captured_status(RESPONSES / name), (RESPONSES / name).read_bytes())
     assert message.startswith(expected[0])
     assert code == expected[1]
 
@@ -74,18 +72,7 @@ def test_error_body(exc: GatewayError, status: int, kind: str, code: str) -> Non
 
 
 def test_codec_entry_fills_every_slot() -> None:
-    codec = Codec(
-        request_to_hub=request.to_hub,
-        request_from_hub=request.from_hub,
-        response_to_hub=response.to_hub,
-        response_from_hub=response.from_hub,
-        decoder=stream.Decoder,
-        encoder=stream.Encoder,
-        error_body=errors.error_body,
-        parse_error=errors.parse_error,
-        framing="sse",
-        stream_media_type="text/event-stream",
-    )
+    codec = codec_entry(request, response, stream, errors)
     assert (
         codec.encoder(StreamContext(id="resp_1", model="m", created=1)).finish()[-1].event
         == "response.completed"

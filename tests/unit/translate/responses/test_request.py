@@ -17,7 +17,8 @@ from omniroute_agent.translate.hub import ChatRequest
 from omniroute_agent.translate.openai_chat import request as chat_request
 from omniroute_agent.translate.responses.request import from_hub, to_hub
 
-from .support import CHAT, RESPONSES, load, strict_sdk_params
+from ..streams import load
+from .support import CHAT, RESPONSES, strict_sdk_params
 
 WEATHER_SCHEMA = {
     "type": "object",

@@ -13,7 +13,8 @@ from omniroute_agent.translate.hub import ChatResponse
 from omniroute_agent.translate.openai_chat import response as chat_response
 from omniroute_agent.translate.responses.response import from_hub, to_hub
 
-from .support import CHAT, RESPONSES, load, sdk_response
+from ..streams import load
+from .support import CHAT, RESPONSES, sdk_response
 
 RESPONSE_FIXTURES = sorted(p.name.removesuffix(".response.json") for p in RESPONSES.glob("*.response.json"))
 

@@ -4,7 +4,6 @@ chunking, and hub chunks back to an event stream the openai SDK accepts and accu
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -17,14 +16,13 @@ from omniroute_agent.translate.openai_chat import stream as chat_stream
 from omniroute_agent.translate.responses.response import to_hub as response_to_hub
 from omniroute_agent.translate.responses.stream import Decoder, Encoder
 
+from .. import streams
+from ..streams import CHUNKINGS, Chunking, frames, load
 from .support import (
     CHAT,
-    CHUNKINGS,
     RESPONSES,
     accumulate,
     decode,
-    frames,
-    load,
     response_summary,
     sdk_event,
     sdk_response,
@@ -41,13 +39,8 @@ def raw(name: str) -> bytes:
 
 
 def encode(chunks: list[Chunk], context: StreamContext | None = None) -> list[Frame]:
-    encoder = Encoder(
-        context or StreamContext(id="chatcmpl-abc123", model="gpt-4.1-mini", created=1763651300)
-    )
-    out: list[Frame] = []
-    for chunk in chunks:
-        out += encoder.feed(chunk)
-    return out + encoder.finish()
+    context = context or StreamContext(id="chatcmpl-abc123", model="gpt-4.1-mini", created=1763651300)
+    return streams.encode(Encoder(context), chunks)
 
 
 def check_stream(out: list[Frame]) -> dict[str, Any]:
@@ -93,9 +86,7 @@ def check_stream(out: list[Frame]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
 @pytest.mark.parametrize(("stream", "pair"), PAIRS.items(), ids=PAIRS.keys())
-def test_decode_equals_the_paired_response(
-    stream: str, pair: str, chunking: Callable[[bytes], Iterator[bytes]]
-) -> None:
+def test_decode_equals_the_paired_response(stream: str, pair: str, chunking: Chunking) -> None:
     chunks, decoder = decode(raw(stream), chunking)
     assert chunks == decode(raw(stream))[0]  # the same chunks in every chunking
     assert decoder.done
@@ -108,13 +99,7 @@ def test_decode_equals_the_paired_response(
 
 def test_decoded_tool_calls_follow_the_hub_convention() -> None:
     chunks, _ = decode(raw("tools.stream.sse"))
-    firsts = [
-        c
-        for ch in chunks
-        for choice in ch["choices"]
-        for c in choice["delta"].get("tool_calls", [])
-        if "id" in c
-    ]
+    firsts = [c for c in streams.tool_call_deltas(chunks) if "id" in c]
     assert firsts == [
         {
             "index": 0,
@@ -187,8 +172,7 @@ CHAT_STREAMS = ["text.stream.sse", "tools.stream.sse", "reasoning-deepseek.strea
 
 @pytest.mark.parametrize("stream", CHAT_STREAMS)
 def test_encode_openai_chat_streams(stream: str) -> None:
-    decoder = chat_stream.Decoder()
-    chunks = [c for f in frames((CHAT / stream).read_bytes()) for c in decoder.feed(f)] + decoder.finish()
+    chunks = streams.decode(chat_stream.Decoder(), (CHAT / stream).read_bytes())
     out = encode(chunks)
     final = check_stream(out)
     assert final["id"] == "resp_chatcmplabc123"
