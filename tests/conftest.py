@@ -131,6 +131,27 @@ models = ["fake/gpt-4.1-mini", "backup/gpt-4.1-nano"]
     return path
 
 
+# One provider per wire format, each named up-<format>, with the model a client names as up-<format>/<model>.
+FORMAT_MODELS = {
+    "openai": "gpt-4.1-mini",
+    "anthropic": "claude-sonnet-4-5",
+    "gemini": "gemini-2.5-flash",
+    "responses": "gpt-4.1",
+    "ollama": "llama3.3",
+}
+
+
+def write_format_config(path: Path, upstream: FakeUpstream, *, server_extra: str = "") -> Path:
+    """A config with gateway key GATEWAY_KEY and one fake provider of each wire format."""
+    providers = "".join(
+        f'\n[[providers]]\nid = "up-{fmt}"\nformat = "{fmt}"\nbase_url = "{upstream.url(f"up-{fmt}", fmt)}"\n'
+        f'api_keys = ["key-{fmt}"]\nmodels = ["{model}"]\n'
+        for fmt, model in FORMAT_MODELS.items()
+    )
+    path.write_text(f'[server]\napi_keys = ["{GATEWAY_KEY}"]\n{server_extra}\n{providers}')
+    return path
+
+
 @pytest.fixture(scope="session")
 def upstream_server() -> Iterator[FakeUpstream]:
     fake = FakeUpstream().start()

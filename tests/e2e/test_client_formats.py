@@ -16,17 +16,11 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as gt
 
-from tests.conftest import GATEWAY_KEY, GatewayProcess, start_gateway
+from tests.conftest import FORMAT_MODELS, GATEWAY_KEY, GatewayProcess, start_gateway, write_format_config
 from tests.fakes.upstream import FakeUpstream, Reply
 
 FORMATS = ["openai", "anthropic", "gemini", "responses", "ollama"]
-MODEL = {
-    "openai": "gpt-4.1-mini",
-    "anthropic": "claude-sonnet-4-5",
-    "gemini": "gemini-2.5-flash",
-    "responses": "gpt-4.1",
-    "ollama": "llama3.3",
-}
+MODEL = FORMAT_MODELS
 TEXT = "The capital of France is Paris."
 AUTH = {"authorization": f"Bearer {GATEWAY_KEY}"}
 
@@ -34,13 +28,9 @@ AUTH = {"authorization": f"Bearer {GATEWAY_KEY}"}
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory: pytest.TempPathFactory, upstream_server: FakeUpstream) -> Iterator[GatewayProcess]:
     root: Path = tmp_path_factory.mktemp("clients")
-    providers = "".join(
-        f'\n[[providers]]\nid = "up-{f}"\nformat = "{f}"\nbase_url = "{upstream_server.url(f"up-{f}", f)}"\n'
-        f'api_keys = ["key-{f}"]\nmodels = ["{MODEL[f]}"]\n'
-        for f in FORMATS
+    config = write_format_config(
+        root / "omniroute.toml", upstream_server, server_extra="claude_code_bypass = true"
     )
-    config = root / "omniroute.toml"
-    config.write_text(f'[server]\napi_keys = ["{GATEWAY_KEY}"]\nclaude_code_bypass = true\n{providers}')
     gateway = start_gateway(root / "data", config)
     yield gateway
     gateway.stop()
@@ -74,13 +64,7 @@ def test_an_upstream_400_reaches_an_anthropic_client_as_an_anthropic_error(
 @pytest.fixture
 def own_gw(tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]) -> GatewayProcess:
     """A gateway of its own, for tests that leave connections cooling down."""
-    providers = "".join(
-        f'\n[[providers]]\nid = "up-{f}"\nformat = "{f}"\nbase_url = "{upstream.url(f"up-{f}", f)}"\n'
-        f'api_keys = ["key-{f}"]\nmodels = ["{MODEL[f]}"]\n'
-        for f in FORMATS
-    )
-    config = tmp_path / "omniroute.toml"
-    config.write_text(f'[server]\napi_keys = ["{GATEWAY_KEY}"]\n{providers}')
+    config = write_format_config(tmp_path / "omniroute.toml", upstream)
     gateways.append(start_gateway(tmp_path / "data", config))
     return gateways[-1]
 

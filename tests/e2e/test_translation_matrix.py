@@ -20,17 +20,11 @@ import pytest
 from google import genai
 from google.genai import types as gt
 
-from tests.conftest import GATEWAY_KEY, GatewayProcess, start_gateway
+from tests.conftest import FORMAT_MODELS, GATEWAY_KEY, GatewayProcess, start_gateway, write_format_config
 from tests.fakes.upstream import FakeUpstream, Reply, fixture_json
 
 UPSTREAMS = ["openai", "anthropic", "gemini", "responses", "ollama"]
-MODELS = {
-    "openai": "gpt-4.1-mini",
-    "anthropic": "claude-sonnet-4-5",
-    "gemini": "gemini-2.5-flash",
-    "responses": "gpt-4.1",
-    "ollama": "llama3.3",
-}
+MODELS = FORMAT_MODELS
 TEXT = "The capital of France is Paris."
 FOLLOWUP = "It's 18 °C and partly cloudy in Paris, and 22 °C and clear in Tokyo."
 REASONED = "9.8 is larger than 9.11, because 0.8 (eight tenths) is greater than 0.11 (eleven hundredths)."
@@ -305,14 +299,7 @@ def matrix_gateway(
     tmp_path_factory: pytest.TempPathFactory, upstream_server: FakeUpstream
 ) -> Iterator[GatewayProcess]:
     root: Path = tmp_path_factory.mktemp("matrix")
-    providers = "".join(
-        f'\n[[providers]]\nid = "up-{fmt}"\nformat = "{fmt}"\n'
-        f'base_url = "{upstream_server.url(f"up-{fmt}", fmt)}"\n'
-        f'api_keys = ["key-{fmt}"]\nmodels = ["{MODELS[fmt]}"]\n'
-        for fmt in UPSTREAMS
-    )
-    config = root / "omniroute.toml"
-    config.write_text(f'[server]\napi_keys = ["{GATEWAY_KEY}"]\n{providers}')
+    config = write_format_config(root / "omniroute.toml", upstream_server)
     gw = start_gateway(root / "data", config)
     yield gw
     gw.stop()
