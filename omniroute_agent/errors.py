@@ -15,6 +15,7 @@ GatewayError                    status, code, message
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -85,10 +86,12 @@ class UpstreamError(GatewayError):
         body: bytes = b"",
         retry_after: float | None = None,
         code: str = "upstream_error",
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message, status=status, code=code)
         self.body = body
         self.retry_after = retry_after
+        self.headers: Mapping[str, str] = headers or {}  # lower-cased response headers
         self.format: str | None = None  # the wire format of `body`, set by the core
 
     @property

@@ -158,6 +158,7 @@ def _upstream_error(status: int, headers: Mapping[str, str], body: bytes) -> Ups
         status=status,
         body=body,
         retry_after=retry_after,
+        headers=headers,
     )
 
 
