@@ -14,8 +14,8 @@ GatewayError                    status, code, message
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 
