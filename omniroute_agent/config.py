@@ -99,6 +99,7 @@ def build_settings(
     env = os.environ if env is None else env
     config_path = Path(config).expanduser() if config else None
     file = load_config_file(config_path) if config_path else ConfigFile()
+    file = file.model_copy(update={"server": _timeouts_from_env(file.server, env)})
     return Settings(
         host=host or file.server.host or DEFAULT_HOST,
         port=port
@@ -110,6 +111,26 @@ def build_settings(
         env_provider_keys=provider_keys_from_env(env),
         secret_key=env.get("OMNIROUTE_SECRET_KEY") or None,
     )
+
+
+def _timeouts_from_env(server: ServerSection, env: Mapping[str, str]) -> ServerSection:
+    """`REQUEST_TIMEOUT_MS` (until a response or stream starts) and `STREAM_IDLE_TIMEOUT_MS`
+    (silence allowed inside a stream) override the file, as the environment does elsewhere."""
+    updates: dict[str, float] = {}
+    for variable, key in (
+        ("REQUEST_TIMEOUT_MS", "request_timeout_s"),
+        ("STREAM_IDLE_TIMEOUT_MS", "stream_idle_timeout_s"),
+    ):
+        raw = env.get(variable)
+        if raw:
+            try:
+                value = float(raw) / 1000
+            except ValueError:
+                raise ConfigError(f"{variable} must be a number of milliseconds, got {raw!r}") from None
+            if value <= 0:
+                raise ConfigError(f"{variable} must be positive, got {raw!r}")
+            updates[key] = value
+    return server.model_copy(update=updates) if updates else server
 
 
 def load_config_file(path: Path) -> ConfigFile:

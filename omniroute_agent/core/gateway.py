@@ -177,7 +177,9 @@ class Gateway:
             req = build_request(
                 provider.format, provider.base_url, target.model, conn.secret, body, stream=True
             )
-            return await self.executor.open_stream(req)
+            upstream = await self.executor.open_stream(req)
+            await upstream.prime(self.executor.first_byte_timeout)
+            return upstream
 
         upstream, picked = await self._walk(call, open_)
         include_usage = bool((request.get("stream_options") or {}).get("include_usage"))

@@ -85,6 +85,7 @@ class Executor:
             total=None, sock_connect=min(10.0, request_timeout), sock_read=idle_timeout
         )
         self._start_timeout = request_timeout
+        self.first_byte_timeout = request_timeout
 
     async def send(self, req: UpstreamRequest) -> UpstreamResponse:
         try:
@@ -127,8 +128,25 @@ class UpstreamStream:
         self._resp = resp
         self.status = resp.status
         self.headers = headers
+        self._first: bytes | None = None
+
+    async def prime(self, wait_s: float) -> None:
+        """Waits for the first bytes of the body. A stream that answers 200 and then stays silent
+        past `wait_s` fails here, while the gateway may still fall back to another target."""
+        try:
+            async with asyncio.timeout(wait_s):
+                self._first = await self._resp.content.readany()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self.close()
+            raise _transport_error(exc) from None
+        if not self._first:
+            self.close()
+            raise UpstreamError("upstream closed the stream before sending anything", status=502)
 
     async def chunks(self) -> AsyncIterator[bytes]:
+        if self._first:
+            first, self._first = self._first, None
+            yield first
         try:
             async for chunk in self._resp.content.iter_any():
                 yield chunk

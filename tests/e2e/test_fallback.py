@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from tests.conftest import GATEWAY_KEY, GatewayProcess, start_gateway, write_config
+from tests.conftest import GATEWAY_KEY, GatewayProcess, clean_env, start_gateway, write_config
 from tests.fakes.upstream import FakeUpstream, Reply
 
 USER = [{"role": "user", "content": "hi"}]
@@ -141,3 +141,42 @@ def test_the_openai_sdk_raises_on_a_stream_cut_mid_way(gateway: GatewayProcess, 
     )
     with pytest.raises(openai.APIError, match="upstream stream broke"):
         list(stream)
+
+
+@pytest.fixture
+def impatient_gateway(
+    tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]
+) -> GatewayProcess:
+    """REQUEST_TIMEOUT_MS and STREAM_IDLE_TIMEOUT_MS from the environment, short."""
+    env = clean_env(REQUEST_TIMEOUT_MS="400", STREAM_IDLE_TIMEOUT_MS="400")
+    gw = start_gateway(tmp_path / "data", write_config(tmp_path / "c.toml", upstream), env=env)
+    gateways.append(gw)
+    return gw
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(Reply(delay=2.0), id="response-never-starts"),
+        pytest.param(Reply(stall=2.0), id="stream-silent-after-200"),
+    ],
+)
+def test_a_target_that_never_starts_streaming_fails_over(
+    impatient_gateway: GatewayProcess, upstream: FakeUpstream, fault: Reply
+):
+    """No byte has reached the client yet, so a slow start is a failure of that target only."""
+    upstream.script("fake", fault, fault)
+    status, headers, body = stream_chat(impatient_gateway)
+    assert status == 200
+    assert headers["x-omniroute-target"] == "backup/gpt-4.1-nano"
+    assert body.endswith("data: [DONE]\n\n")
+
+
+def test_a_stream_that_goes_silent_mid_way_ends_with_an_error_event(
+    impatient_gateway: GatewayProcess, upstream: FakeUpstream
+):
+    """After the first byte, silence past STREAM_IDLE_TIMEOUT_MS ends the client's stream."""
+    upstream.script("fake", Reply(hang_after=700))
+    _, _, body = stream_chat(impatient_gateway)
+    last = json.loads([e for e in body.split("\n\n") if e][-1].removeprefix("data: "))
+    assert last["error"]["code"] == "stream_interrupted"

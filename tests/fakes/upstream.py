@@ -68,7 +68,9 @@ class Reply:
     body: bytes | None = None  # None: the scenario's fixture for the request's format and kind
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the status line
+    stall: float = 0.0  # stream: seconds of silence after the status line, before the first byte
     cut_after: int | None = None  # stream: drop the connection after this many bytes
+    hang_after: int | None = None  # stream: go silent (for 10 s) after this many bytes
     chunk_size: int = 97  # stream: bytes per write, to exercise re-framing
 
     @classmethod
@@ -175,9 +177,15 @@ class FakeUpstream:
         )
         resp = web.StreamResponse(status=200, headers={"content-type": FORMATS[fmt][2], **reply.headers})
         await resp.prepare(request)
+        if reply.stall:
+            await asyncio.sleep(reply.stall)
         sent = 0
         for start in range(0, len(payload), reply.chunk_size):
             piece = payload[start : start + reply.chunk_size]
+            if reply.hang_after is not None and sent + len(piece) > reply.hang_after:
+                await resp.write(piece[: reply.hang_after - sent])
+                await asyncio.sleep(10)
+                return resp
             if reply.cut_after is not None and sent + len(piece) > reply.cut_after:
                 await resp.write(piece[: reply.cut_after - sent])
                 request.transport.close()  # type: ignore[union-attr]
