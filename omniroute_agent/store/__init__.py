@@ -2,12 +2,24 @@
 
 from omniroute_agent.store.base import (
     ApiKeyRow,
+    BudgetRow,
     ComboRow,
     ConnectionRow,
+    PriceRow,
     ProviderRow,
     Store,
     TaskRow,
     UsageRow,
 )
 
-__all__ = ["ApiKeyRow", "ComboRow", "ConnectionRow", "ProviderRow", "Store", "TaskRow", "UsageRow"]
+__all__ = [
+    "ApiKeyRow",
+    "BudgetRow",
+    "ComboRow",
+    "ConnectionRow",
+    "PriceRow",
+    "ProviderRow",
+    "Store",
+    "TaskRow",
+    "UsageRow",
+]

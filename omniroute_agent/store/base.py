@@ -36,6 +36,7 @@ class ComboRow:
     name: str
     strategy: str
     models: list[str]
+    config: dict[str, Any] = field(default_factory=dict)  # weights, retries, timeout, max attempts
 
 
 @dataclass(slots=True)
@@ -60,6 +61,31 @@ class UsageRow:
     stream: bool = False
     error: str | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    cost_usd: float = 0.0
+    combo: str | None = None
+    api_key_id: str | None = None
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+
+
+@dataclass(slots=True)
+class PriceRow:
+    model: str
+    input: float | None
+    output: float | None
+    cached_input: float | None = None
+    context_window: int | None = None
+    source: str = "user"  # "user" (config or API: never overwritten by a sync) or "sync"
+
+
+@dataclass(slots=True)
+class BudgetRow:
+    id: str
+    scope: str  # "key:<id>" | "combo:<name>" | "global"
+    period: str  # day | week | month
+    limit_usd: float
+    action: str  # block | degrade
+    degrade_to: str | None = None
 
 
 @dataclass(slots=True)
@@ -86,8 +112,24 @@ class Store(Protocol):
     async def upsert_api_key(self, row: ApiKeyRow) -> None: ...
     async def list_api_keys(self) -> list[ApiKeyRow]: ...
 
+    async def delete_combo(self, name: str) -> bool: ...
+
     async def add_usage(self, rows: Sequence[UsageRow]) -> None: ...
     async def list_usage(self, *, limit: int = 100) -> list[UsageRow]: ...
+    async def usage_for_request(self, request_id: str) -> list[UsageRow]: ...
+    async def spent_usd(
+        self, *, since: float, combo: str | None = None, api_key_id: str | None = None
+    ) -> float: ...
+    async def usage_totals(self, *, since: float, group_by: str) -> list[dict[str, Any]]: ...
+
+    async def get_state(self, key: str) -> dict[str, Any] | None: ...
+    async def put_state(self, items: dict[str, dict[str, Any]]) -> None: ...
+
+    async def upsert_price(self, row: PriceRow) -> None: ...
+    async def list_prices(self) -> list[PriceRow]: ...
+    async def upsert_budget(self, row: BudgetRow) -> None: ...
+    async def list_budgets(self) -> list[BudgetRow]: ...
+    async def delete_budget(self, budget_id: str) -> bool: ...
 
     async def save_task(self, row: TaskRow) -> None: ...
     async def get_task(self, task_id: str) -> TaskRow | None: ...

@@ -59,4 +59,36 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX a2a_tasks_context ON a2a_tasks(context_id);
     """,
+    # 2: routing state that survives restarts, cost and identity on usage rows, pricing, budgets
+    """
+    ALTER TABLE usage ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
+    ALTER TABLE usage ADD COLUMN combo TEXT;
+    ALTER TABLE usage ADD COLUMN api_key_id TEXT;
+    ALTER TABLE usage ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE usage ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX usage_combo_ts ON usage(combo, ts);
+    CREATE INDEX usage_key_ts ON usage(api_key_id, ts);
+    ALTER TABLE combos ADD COLUMN config TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE router_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE pricing (
+        model TEXT PRIMARY KEY,
+        input REAL,
+        output REAL,
+        cached_input REAL,
+        context_window INTEGER,
+        source TEXT NOT NULL
+    );
+    CREATE TABLE budgets (
+        id TEXT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        period TEXT NOT NULL,
+        limit_usd REAL NOT NULL,
+        action TEXT NOT NULL,
+        degrade_to TEXT
+    );
+    """,
 )

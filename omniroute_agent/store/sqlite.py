@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
 from omniroute_agent.store.base import (
     ApiKeyRow,
+    BudgetRow,
     ComboRow,
     ConnectionRow,
+    PriceRow,
     ProviderRow,
     TaskRow,
     UsageRow,
@@ -20,6 +24,19 @@ from omniroute_agent.store.crypto import Cipher
 from omniroute_agent.store.migrations import MIGRATIONS
 
 DB_FILE = "omniroute.db"
+# Column lists and group expressions are constants of this module: the f-strings below that use
+# them interpolate no caller input (S608 is silenced there for that reason).
+_USAGE_COLUMNS = (
+    "request_id, ts, surface, model, target, connection_id, status, prompt_tokens, completion_tokens, "
+    "latency_ms, stream, error, attempts, cost_usd, combo, api_key_id, cached_tokens, reasoning_tokens"
+)
+_GROUPS = {
+    "provider": "substr(target, 1, instr(target, '/') - 1)",
+    "model": "target",
+    "combo": "combo",
+    "key": "api_key_id",
+    "surface": "surface",
+}
 
 
 class SqliteStore:
@@ -112,15 +129,21 @@ class SqliteStore:
 
     async def upsert_combo(self, row: ComboRow) -> None:
         await self.db.execute(
-            "INSERT INTO combos (name, strategy, models) VALUES (?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET strategy=excluded.strategy, models=excluded.models",
-            (row.name, row.strategy, json.dumps(row.models)),
+            "INSERT INTO combos (name, strategy, models, config) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET strategy=excluded.strategy, models=excluded.models, "
+            "config=excluded.config",
+            (row.name, row.strategy, json.dumps(row.models), json.dumps(row.config)),
         )
         await self.db.commit()
 
     async def list_combos(self) -> list[ComboRow]:
-        async with self.db.execute("SELECT name, strategy, models FROM combos ORDER BY rowid") as cur:
-            return [ComboRow(r[0], r[1], json.loads(r[2])) async for r in cur]
+        async with self.db.execute("SELECT name, strategy, models, config FROM combos ORDER BY rowid") as cur:
+            return [ComboRow(r[0], r[1], json.loads(r[2]), json.loads(r[3])) async for r in cur]
+
+    async def delete_combo(self, name: str) -> bool:
+        cur = await self.db.execute("DELETE FROM combos WHERE name = ?", (name,))
+        await self.db.commit()
+        return cur.rowcount > 0
 
     async def upsert_api_key(self, row: ApiKeyRow) -> None:
         await self.db.execute(
@@ -138,9 +161,7 @@ class SqliteStore:
 
     async def add_usage(self, rows: Sequence[UsageRow]) -> None:
         await self.db.executemany(
-            "INSERT INTO usage (request_id, ts, surface, model, target, connection_id, status, "
-            "prompt_tokens, completion_tokens, latency_ms, stream, error, attempts) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO usage ({_USAGE_COLUMNS}) VALUES ({', '.join('?' * 18)})",  # noqa: S608
             [
                 (
                     r.request_id,
@@ -156,6 +177,11 @@ class SqliteStore:
                     int(r.stream),
                     r.error,
                     json.dumps(r.attempts),
+                    r.cost_usd,
+                    r.combo,
+                    r.api_key_id,
+                    r.cached_tokens,
+                    r.reasoning_tokens,
                 )
                 for r in rows
             ],
@@ -163,11 +189,19 @@ class SqliteStore:
         await self.db.commit()
 
     async def list_usage(self, *, limit: int = 100) -> list[UsageRow]:
-        async with self.db.execute(
-            "SELECT request_id, ts, surface, model, target, connection_id, status, prompt_tokens, "
-            "completion_tokens, latency_ms, stream, error, attempts FROM usage ORDER BY seq DESC LIMIT ?",
+        return await self._usage_rows(
+            f"SELECT {_USAGE_COLUMNS} FROM usage ORDER BY seq DESC LIMIT ?",  # noqa: S608
             (limit,),
-        ) as cur:
+        )
+
+    async def usage_for_request(self, request_id: str) -> list[UsageRow]:
+        return await self._usage_rows(
+            f"SELECT {_USAGE_COLUMNS} FROM usage WHERE request_id = ? ORDER BY seq",  # noqa: S608
+            (request_id,),
+        )
+
+    async def _usage_rows(self, sql: str, args: tuple[object, ...]) -> list[UsageRow]:
+        async with self.db.execute(sql, args) as cur:
             return [
                 UsageRow(
                     r[0],
@@ -183,9 +217,105 @@ class SqliteStore:
                     bool(r[10]),
                     r[11],
                     json.loads(r[12]),
+                    r[13],
+                    r[14],
+                    r[15],
+                    r[16],
+                    r[17],
                 )
                 async for r in cur
             ]
+
+    async def spent_usd(
+        self, *, since: float, combo: str | None = None, api_key_id: str | None = None
+    ) -> float:
+        sql = "SELECT COALESCE(SUM(cost_usd), 0) FROM usage WHERE ts >= ?"
+        args: list[object] = [since]
+        if combo is not None:
+            sql, args = sql + " AND combo = ?", [*args, combo]
+        if api_key_id is not None:
+            sql, args = sql + " AND api_key_id = ?", [*args, api_key_id]
+        async with self.db.execute(sql, args) as cur:
+            row = await cur.fetchone()
+        return float(row[0]) if row else 0.0
+
+    async def usage_totals(self, *, since: float, group_by: str) -> list[dict[str, Any]]:
+        column = _GROUPS[group_by]
+        sql = (
+            f"SELECT {column} AS k, COUNT(*), SUM(status = 200), SUM(prompt_tokens), "  # noqa: S608
+            "SUM(completion_tokens), "
+            "SUM(cached_tokens), SUM(reasoning_tokens), SUM(cost_usd) FROM usage WHERE ts >= ? "
+            "GROUP BY k ORDER BY SUM(cost_usd) DESC, COUNT(*) DESC"
+        )
+        async with self.db.execute(sql, (since,)) as cur:
+            return [
+                {
+                    group_by: r[0],
+                    "requests": r[1],
+                    "succeeded": r[2] or 0,
+                    "prompt_tokens": r[3] or 0,
+                    "completion_tokens": r[4] or 0,
+                    "cached_tokens": r[5] or 0,
+                    "reasoning_tokens": r[6] or 0,
+                    "cost_usd": round(r[7] or 0.0, 6),
+                }
+                async for r in cur
+            ]
+
+    # routing state that survives restarts (cooldowns, breakers, last known good targets)
+
+    async def get_state(self, key: str) -> dict[str, Any] | None:
+        async with self.db.execute("SELECT value FROM router_state WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    async def put_state(self, items: dict[str, dict[str, Any]]) -> None:
+        now = time.time()
+        await self.db.executemany(
+            "INSERT INTO router_state (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at",
+            [(key, json.dumps(value), now) for key, value in items.items()],
+        )
+        await self.db.commit()
+
+    # pricing and budgets
+
+    async def upsert_price(self, row: PriceRow) -> None:
+        await self.db.execute(
+            "INSERT INTO pricing (model, input, output, cached_input, context_window, source) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(model) DO UPDATE SET input=excluded.input, "
+            "output=excluded.output, cached_input=excluded.cached_input, "
+            "context_window=excluded.context_window, source=excluded.source",
+            (row.model, row.input, row.output, row.cached_input, row.context_window, row.source),
+        )
+        await self.db.commit()
+
+    async def list_prices(self) -> list[PriceRow]:
+        async with self.db.execute(
+            "SELECT model, input, output, cached_input, context_window, source FROM pricing ORDER BY model"
+        ) as cur:
+            return [PriceRow(r[0], r[1], r[2], r[3], r[4], r[5]) async for r in cur]
+
+    async def upsert_budget(self, row: BudgetRow) -> None:
+        await self.db.execute(
+            "INSERT INTO budgets (id, scope, period, limit_usd, action, degrade_to) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET scope=excluded.scope, "
+            "period=excluded.period, limit_usd=excluded.limit_usd, action=excluded.action, "
+            "degrade_to=excluded.degrade_to",
+            (row.id, row.scope, row.period, row.limit_usd, row.action, row.degrade_to),
+        )
+        await self.db.commit()
+
+    async def list_budgets(self) -> list[BudgetRow]:
+        async with self.db.execute(
+            "SELECT id, scope, period, limit_usd, action, degrade_to FROM budgets ORDER BY id"
+        ) as cur:
+            return [BudgetRow(r[0], r[1], r[2], r[3], r[4], r[5]) async for r in cur]
+
+    async def delete_budget(self, budget_id: str) -> bool:
+        cur = await self.db.execute("DELETE FROM budgets WHERE id = ?", (budget_id,))
+        await self.db.commit()
+        return cur.rowcount > 0
 
     # A2A tasks
 
