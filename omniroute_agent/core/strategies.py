@@ -222,7 +222,9 @@ def _context(views: Sequence[TargetView], state: ComboState, rng: random.Random,
     return _known_first(views, lambda v: None if v.context_window is None else -v.context_window)
 
 
-def _auto(views: Sequence[TargetView], state: ComboState, rng: random.Random, exploration: float) -> list[int]:
+def _auto(
+    views: Sequence[TargetView], state: ComboState, rng: random.Random, exploration: float
+) -> list[int]:
     if exploration > 0 and rng.random() < exploration:
         return _random(views, state, rng, exploration)
     scores = score(views)
