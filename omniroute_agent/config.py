@@ -12,17 +12,18 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from omniroute_agent.core.strategies import STRATEGIES
 from omniroute_agent.errors import ConfigError
 from omniroute_agent.formats import Format
 from omniroute_agent.providers.catalog import CATALOG
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 20128
-STRATEGIES = ("priority",)
+AccountStrategy = Literal["fill-first", "round-robin", "p2c", "random", "least-used"]
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
 ComboName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", max_length=64)]
@@ -49,18 +50,59 @@ class ProviderSection(_Strict):
     api_keys: list[Annotated[str, StringConstraints(min_length=1)]] = []
     models: list[str] = []
     aliases: list[Ident] = []
+    account_strategy: AccountStrategy | None = None  # fill-first | round-robin | p2c | random | least-used
 
 
 class ComboSection(_Strict):
     name: ComboName
     strategy: str = "priority"
     models: Annotated[list[str], Field(min_length=1)]
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    retries_per_target: Annotated[int, Field(ge=0, le=20)] | None = None
+    max_attempts: Annotated[int, Field(ge=1, le=100)] | None = None
+    timeout_s: Annotated[float, Field(gt=0)] | None = None
+
+    def config(self) -> dict[str, Any]:
+        keys = ("weights", "retries_per_target", "max_attempts", "timeout_s")
+        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+
+
+class PriceSection(_Strict):
+    model: str
+    input: Annotated[float, Field(ge=0)]
+    output: Annotated[float, Field(ge=0)]
+    cached_input: Annotated[float, Field(ge=0)] | None = None
+    cache_write: Annotated[float, Field(ge=0)] | None = None
+    reasoning: Annotated[float, Field(ge=0)] | None = None
+    context_window: Annotated[int, Field(gt=0)] | None = None
+
+
+class BudgetSection(_Strict):
+    scope: str  # global | key:<key id> | combo:<name>
+    period: Literal["day", "week", "month"] = "day"
+    limit_usd: Annotated[float, Field(gt=0)]
+    action: Literal["block", "degrade"] = "block"
+    degrade_to: str | None = None
+
+
+class RoutingSection(_Strict):
+    account_strategy: AccountStrategy = "round-robin"
+    sticky: Annotated[int, Field(ge=1, le=1000)] = 1
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 12
+    wait_for_cooldown_s: Annotated[float, Field(ge=0, le=60)] = 2.0
+    breaker_failures: Annotated[int, Field(ge=1, le=1000)] = 5
+    breaker_open_s: Annotated[float, Field(gt=0)] = 30.0
+    exploration: Annotated[float, Field(ge=0, le=1)] = 0.05
+    idempotency_window_s: Annotated[float, Field(ge=0)] = 600.0
 
 
 class ConfigFile(_Strict):
     server: ServerSection = ServerSection()
+    routing: RoutingSection = RoutingSection()
     providers: list[ProviderSection] = []
     combos: list[ComboSection] = []
+    pricing: list[PriceSection] = []
+    budgets: list[BudgetSection] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +225,21 @@ def _check_semantics(cfg: ConfigFile, text: str, source: str) -> None:
             raise ConfigError(
                 f"{source}:{locate(text, ('combos', i, 'strategy'))}: unknown strategy '{c.strategy}' "
                 f"(supported: {', '.join(STRATEGIES)})"
+            )
+        if c.weights is not None and len(c.weights) != len(c.models):
+            raise ConfigError(
+                f"{source}:{locate(text, ('combos', i, 'weights'))}: combo '{c.name}' has {len(c.models)} "
+                f"targets but {len(c.weights)} weights"
+            )
+    for i, b in enumerate(cfg.budgets):
+        if b.action == "degrade" and not b.degrade_to:
+            raise ConfigError(
+                f"{source}:{locate(text, ('budgets', i, 'action'))}: a degrade budget needs 'degrade_to'"
+            )
+        if not (b.scope == "global" or b.scope.startswith(("key:", "combo:"))):
+            raise ConfigError(
+                f"{source}:{locate(text, ('budgets', i, 'scope'))}: budget scope must be 'global', "
+                f"'key:<id>' or 'combo:<name>', got {b.scope!r}"
             )
 
 

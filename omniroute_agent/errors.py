@@ -110,6 +110,7 @@ class Attempt:
     error: str | None = None
     latency_ms: float = 0.0
     cooldown_s: float | None = None
+    error_class: str | None = None  # see core.classify: rate_limit, quota_exhausted, auth, transient, ...
 
     def describe(self) -> str:
         if self.connection is None:
@@ -124,7 +125,8 @@ class Attempt:
             "status": self.status,
             "error": self.error,
             "latency_ms": round(self.latency_ms, 2),
-            "cooldown_s": self.cooldown_s,
+            "cooldown_s": round(self.cooldown_s, 3) if self.cooldown_s is not None else None,
+            "error_class": self.error_class,
         }
 
 
@@ -134,7 +136,14 @@ class RoutingFailed(GatewayError):
     code = "all_targets_failed"
     type = "upstream_error"
 
-    def __init__(self, model: str, attempts: list[Attempt], *, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        attempts: list[Attempt],
+        *,
+        retry_after: float | None = None,
+        note: str | None = None,
+    ) -> None:
         tried = "; ".join(a.describe() for a in attempts)
         statuses = [a.status for a in attempts if a.status]
         if statuses and all(s == 429 for s in statuses):

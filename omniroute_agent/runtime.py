@@ -8,22 +8,75 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
 from omniroute_agent.a2a.engine import TaskEngine
 from omniroute_agent.config import Settings
+from omniroute_agent.core.accounts import Accounts, AccountSettings
 from omniroute_agent.core.bootstrap import apply_config, load_table
+from omniroute_agent.core.breaker import Breaker, BreakerSettings
+from omniroute_agent.core.budget import LEDGER_KEEP_S, Budget, Ledger, scopes
+from omniroute_agent.core.dedupe import Idempotency
 from omniroute_agent.core.gateway import Gateway
+from omniroute_agent.core.pricing import BUILTIN_PRICES, PROVIDER_ALIASES, Price, merge
+from omniroute_agent.core.router import Router
+from omniroute_agent.core.state import StateKeeper
+from omniroute_agent.core.table import RoutingTable
 from omniroute_agent.core.usage import UsageRecorder
 from omniroute_agent.providers.executor import Executor
 from omniroute_agent.skills import SKILLS
+from omniroute_agent.store.base import PriceRow
 from omniroute_agent.store.crypto import load_cipher
 from omniroute_agent.store.sqlite import DB_FILE, SqliteStore
 
 log = logging.getLogger("omniroute")
+
+
+async def build_router(store: SqliteStore, table: RoutingTable, settings: Settings) -> Router[Any]:
+    routing = settings.file.routing
+    prices = await store.list_prices()
+    user = {p.model: _price(p) for p in prices if p.source == "user" and p.input is not None}
+    synced = {p.model: _price(p) for p in prices if p.source != "user" and p.input is not None}
+    return Router(
+        table,
+        accounts=Accounts(AccountSettings(strategy=routing.account_strategy, sticky=routing.sticky)),
+        breaker=Breaker(
+            BreakerSettings(failures=routing.breaker_failures, open_seconds=routing.breaker_open_s)
+        ),
+        prices=merge(BUILTIN_PRICES, user, synced, aliases={**PROVIDER_ALIASES, **table.aliases}),
+        max_cooldown_wait_s=routing.wait_for_cooldown_s,
+        max_attempts=routing.max_attempts,
+        exploration=routing.exploration,
+    )
+
+
+def _price(row: PriceRow) -> Price:
+    return Price(
+        input=row.input or 0.0,
+        output=row.output or 0.0,
+        cached_input=row.cached_input,
+        context_window=row.context_window,
+    )
+
+
+async def load_budgets(store: SqliteStore) -> list[Budget]:
+    return [
+        Budget(b.scope, b.period, b.limit_usd, b.action, b.degrade_to)  # type: ignore[arg-type]
+        for b in await store.list_budgets()
+    ]
+
+
+async def seed_ledger(store: SqliteStore) -> Ledger:
+    """Spend already booked this month, so a restart does not reset a budget."""
+    ledger = Ledger()
+    for day, combo, key_id, usd in await store.cost_by_day(since=time.time() - LEDGER_KEEP_S):
+        ledger.add(scopes(key_id=key_id, combo=combo), usd, day)
+    return ledger
 
 
 @dataclass(slots=True)
@@ -54,10 +107,24 @@ class Runtime:
                 )
                 usage = UsageRecorder(store)
                 usage.start()
-                gateway = Gateway(table, executor, store, usage)
+                router = await build_router(store, table, settings)
+                keeper = StateKeeper(store, router)
+                await keeper.load()
+                keeper.start()
+                gateway = Gateway(
+                    table,
+                    executor,
+                    store,
+                    usage,
+                    router,
+                    budgets=await load_budgets(store),
+                    ledger=await seed_ledger(store),
+                    idempotency=Idempotency(ttl_s=settings.file.routing.idempotency_window_s),
+                )
                 try:
                     yield cls(settings, store, gateway, TaskEngine(store, gateway, SKILLS))
                 finally:
+                    await keeper.stop()
                     await usage.stop()
         finally:
             await store.close()

@@ -10,7 +10,15 @@ from __future__ import annotations
 from omniroute_agent.config import Settings
 from omniroute_agent.core.table import RoutingTable
 from omniroute_agent.providers.catalog import CATALOG
-from omniroute_agent.store.base import ApiKeyRow, ComboRow, ConnectionRow, ProviderRow, Store
+from omniroute_agent.store.base import (
+    ApiKeyRow,
+    BudgetRow,
+    ComboRow,
+    ConnectionRow,
+    PriceRow,
+    ProviderRow,
+    Store,
+)
 from omniroute_agent.store.crypto import Cipher, hash_api_key
 
 
@@ -34,7 +42,10 @@ def provider_row(
 async def apply_config(store: Store, cipher: Cipher, settings: Settings) -> None:
     file = settings.file
     for p in file.providers:
-        await store.upsert_provider(provider_row(p.id, p.format, p.base_url, list(p.models), list(p.aliases)))
+        row = provider_row(p.id, p.format, p.base_url, list(p.models), list(p.aliases))
+        if p.account_strategy:
+            row.options["account_strategy"] = p.account_strategy
+        await store.upsert_provider(row)
         secrets = list(p.api_keys) or ([""] if not _key_required(p.id) else [])
         for n, secret in enumerate(secrets):
             await store.upsert_connection(
@@ -47,7 +58,22 @@ async def apply_config(store: Store, cipher: Cipher, settings: Settings) -> None
                 )
             )
     for c in file.combos:
-        await store.upsert_combo(ComboRow(c.name, c.strategy, list(c.models)))
+        await store.upsert_combo(ComboRow(c.name, c.strategy, list(c.models), c.config()))
+    for price in file.pricing:
+        await store.upsert_price(
+            PriceRow(
+                price.model,
+                price.input,
+                price.output,
+                price.cached_input,
+                price.context_window,
+                source="user",
+            )
+        )
+    for b in file.budgets:
+        await store.upsert_budget(
+            BudgetRow(f"{b.scope}/{b.period}", b.scope, b.period, b.limit_usd, b.action, b.degrade_to)
+        )
     for n, key in enumerate(file.server.api_keys):
         digest = hash_api_key(key)
         await store.upsert_api_key(

@@ -1,29 +1,31 @@
 """The Gateway: the one entry point every surface calls (`complete`, `stream`, `models`, `health`).
 
-A request resolves to ordered targets; each target is tried on its provider's connections in
-rotation. A retryable failure (429, 5xx, auth on that key, no answer) cools the connection down
-and moves on: next account first, then next target. Anything else is the caller's error and is
-answered at once. Every try is kept as an `Attempt`; the usage row holds them all.
+Around the fallback walk (`core.router`) it keeps what a request owes and is owed: budgets
+checked before routing (block, or degrade to a cheaper model or combo), an `Idempotency-Key`
+answered once, identical temperature-0 requests sharing one upstream call, the cost of each
+answer from the pricing table, and one usage row per request with its whole attempt trace.
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from omniroute_agent import __version__
-from omniroute_agent.core.accounts import Accounts
+from omniroute_agent.core.budget import Budget, Ledger, check, scopes
+from omniroute_agent.core.classify import headroom, quota_snapshot
+from omniroute_agent.core.dedupe import Idempotency, SingleFlight, fingerprint
+from omniroute_agent.core.pricing import cost
 from omniroute_agent.core.replay import ReplayCache
-from omniroute_agent.core.resolve import Route, Target, resolve
+from omniroute_agent.core.resolve import Target
+from omniroute_agent.core.router import Picked, Router
 from omniroute_agent.core.streams import ChatStream, StreamPlan, stream_context
 from omniroute_agent.core.table import Provider, RoutingTable
 from omniroute_agent.core.usage import UsageRecorder
-from omniroute_agent.errors import Attempt, GatewayError, InvalidRequest, RoutingFailed, UpstreamError
+from omniroute_agent.errors import Attempt, GatewayError, InvalidRequest, UpstreamError
 from omniroute_agent.formats import Format
 from omniroute_agent.providers.catalog import quirks_for
 from omniroute_agent.providers.executor import Executor, UpstreamStream, build_request
@@ -32,7 +34,13 @@ from omniroute_agent.translate.framing import Framing
 from omniroute_agent.translate.hub import ChatRequest, ChatResponse, Usage, empty_usage, read_usage
 from omniroute_agent.translate.registry import CODECS, passthrough_body
 
-T = TypeVar("T")
+
+class BudgetExceeded(GatewayError):
+    """A budget said block. 429 with its own code, as providers answer an exhausted quota."""
+
+    status = 429
+    code = "budget_exceeded"
+    type = "insufficient_quota"
 
 
 @dataclass(slots=True)
@@ -54,6 +62,7 @@ class Completion:
     latency_ms: float
     raw: dict[str, Any] | None = None  # the upstream's own body ...
     raw_format: Format | None = None  # ... in this format
+    cost_usd: float = 0.0
 
 
 @dataclass(slots=True)
@@ -64,13 +73,6 @@ class _Answer:
 
 
 @dataclass(slots=True)
-class _Picked:
-    target: Target
-    connection: ConnectionRow
-    provider_format: Format
-
-
-@dataclass(slots=True)
 class Call:
     """One request through the core: who asked for what, when, and every attempt made for it."""
 
@@ -78,6 +80,9 @@ class Call:
     surface: str
     requested: str
     stream: bool
+    api_key_id: str | None = None
+    combo: str | None = None
+    note: str | None = None  # e.g. "degraded from 'stack' by budget combo:stack/day"
     started: float = field(default_factory=time.perf_counter)
     attempts: list[Attempt] = field(default_factory=list)
 
@@ -89,11 +94,14 @@ class Call:
         self,
         status: int,
         *,
-        picked: _Picked | None = None,
+        picked: Picked | None = None,
         usage: Usage | None = None,
         error: str | None = None,
+        cost_usd: float = 0.0,
     ) -> UsageRow:
         usage = usage or empty_usage()
+        details_in = usage.get("prompt_tokens_details") or {}
+        details_out = usage.get("completion_tokens_details") or {}
         return UsageRow(
             request_id=self.request_id,
             ts=time.time(),
@@ -106,8 +114,13 @@ class Call:
             completion_tokens=usage["completion_tokens"],
             latency_ms=round(self.latency_ms, 3),
             stream=self.stream,
-            error=error,
+            error=error if error or not self.note else self.note,
             attempts=[a.as_dict() for a in self.attempts],
+            cost_usd=round(cost_usd, 8),
+            combo=self.combo,
+            api_key_id=self.api_key_id,
+            cached_tokens=int(details_in.get("cached_tokens") or 0),
+            reasoning_tokens=int(details_out.get("reasoning_tokens") or 0),
         )
 
 
@@ -117,23 +130,52 @@ class Gateway:
     executor: Executor
     store: Store
     usage: UsageRecorder
-    accounts: Accounts = field(default_factory=Accounts)
+    router: Router[Any] = field(default_factory=lambda: Router(RoutingTable()))
+    budgets: list[Budget] = field(default_factory=list)
+    ledger: Ledger = field(default_factory=Ledger)
     replay: ReplayCache = field(default_factory=ReplayCache)
-    max_cooldown_wait_s: float = 2.0
+    idempotency: Idempotency[Completion] = field(default_factory=Idempotency)
+    singleflight: SingleFlight[Completion] = field(default_factory=SingleFlight)
     started_at: float = field(default_factory=time.time)
 
     async def complete(
-        self, request: ChatRequest, *, request_id: str, surface: str, client: ClientBody | None = None
+        self,
+        request: ChatRequest,
+        *,
+        request_id: str,
+        surface: str,
+        client: ClientBody | None = None,
+        api_key_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Completion:
-        call = self._begin(request, request_id, surface, stream=False)
+        call = self._begin(request, request_id, surface, stream=False, api_key_id=api_key_id)
         request = {**request, "model": call.requested, "stream": False}
+        body_print = fingerprint(request, client.format if client else None, api_key_id)
+        if idempotency_key:
+            done, replayed = await self.idempotency.run(
+                idempotency_key, body_print, lambda: self._complete(call, request, client)
+            )
+        elif request.get("temperature") == 0:
+            done, replayed = await self.singleflight.run(
+                body_print, lambda: self._complete(call, request, client)
+            )
+        else:
+            return await self._complete(call, request, client)
+        if replayed:
+            # The answer came from another request's upstream call: this one costs nothing more.
+            how = "same idempotency key" if idempotency_key else "identical request in flight"
+            call.note = f"answer shared with an earlier request ({how})"
+            await self.usage.record(call.usage_row(200, error=None))
+        return done
 
+    async def _complete(self, call: Call, request: ChatRequest, client: ClientBody | None) -> Completion:
         async def send(target: Target, provider: Provider, conn: ConnectionRow) -> _Answer:
             body = self._upstream_body(request, client, target, provider, stream=False)
             req = build_request(
                 provider.format, provider.base_url, target.model, conn.secret, body, stream=False
             )
             resp = await self.executor.send(req)
+            self._note_quota(conn, resp.headers)
             try:
                 raw = json.loads(resp.body)
             except ValueError:
@@ -145,7 +187,8 @@ class Gateway:
         answer, picked = await self._walk(call, send)
         self.replay.remember(answer.hub)
         usage = read_usage(answer.hub.get("usage"))
-        await self.usage.record(call.usage_row(200, picked=picked, usage=usage))
+        usd = self._charge(call, picked, usage)
+        await self.usage.record(call.usage_row(200, picked=picked, usage=usage, cost_usd=usd))
         return Completion(
             answer.hub,
             call.requested,
@@ -156,6 +199,7 @@ class Gateway:
             call.latency_ms,
             answer.raw,
             answer.format,
+            usd,
         )
 
     async def stream(
@@ -167,9 +211,11 @@ class Gateway:
         client_format: Format = "openai",
         client_framing: Framing = "sse",
         client: ClientBody | None = None,
+        api_key_id: str | None = None,
     ) -> ChatStream:
-        """Falls back between targets until one answers 200; from then on the stream is the client's."""
-        call = self._begin(request, request_id, surface, stream=True)
+        """Falls back between targets until one answers and sends its first bytes; from then on
+        the stream is the client's."""
+        call = self._begin(request, request_id, surface, stream=True, api_key_id=api_key_id)
         request = {**request, "model": call.requested, "stream": True}
 
         async def open_(target: Target, provider: Provider, conn: ConnectionRow) -> UpstreamStream:
@@ -178,6 +224,7 @@ class Gateway:
                 provider.format, provider.base_url, target.model, conn.secret, body, stream=True
             )
             upstream = await self.executor.open_stream(req)
+            self._note_quota(conn, upstream.headers)
             await upstream.prime(self.executor.first_byte_timeout)
             return upstream
 
@@ -191,7 +238,8 @@ class Gateway:
         )
 
         def finish_row(status: int, usage: Usage, error: str | None) -> UsageRow:
-            return call.usage_row(status, picked=picked, usage=usage, error=error)
+            usd = self._charge(call, picked, usage)
+            return call.usage_row(status, picked=picked, usage=usage, error=error, cost_usd=usd)
 
         return ChatStream(
             self.usage,
@@ -203,6 +251,42 @@ class Gateway:
             finish_row=finish_row,
             replay=self.replay,
         )
+
+    def _begin(
+        self, request: ChatRequest, request_id: str, surface: str, *, stream: bool, api_key_id: str | None
+    ) -> Call:
+        requested = str(request.get("model") or self.table.default_model or "").strip()
+        if not requested:
+            raise InvalidRequest(
+                "name a model: none was given and no default_model is configured", param="model"
+            )
+        call = Call(
+            request_id,
+            surface,
+            requested,
+            stream,
+            api_key_id,
+            combo=requested if requested in self.table.combos else None,
+        )
+        if self.budgets:
+            verdict = check(
+                self.budgets, self.ledger.spent, key_id=api_key_id, combo=call.combo, now=time.time()
+            )
+            if verdict.decision == "block":
+                raise BudgetExceeded(verdict.message)
+            if verdict.decision == "degrade" and verdict.degrade_to:
+                call.note = verdict.message
+                call.requested = verdict.degrade_to
+                call.combo = verdict.degrade_to if verdict.degrade_to in self.table.combos else None
+        return call
+
+    async def _walk(self, call: Call, attempt: Any) -> Any:
+        """The router's walk; every failure that ends it is recorded (with its attempts) first."""
+        try:
+            return await self.router.walk(call.requested, call.attempts, attempt)
+        except GatewayError as exc:
+            await self.usage.record(call.usage_row(exc.status, error=exc.message))
+            raise
 
     def _upstream_body(
         self,
@@ -223,95 +307,18 @@ class Gateway:
             )
         return json.dumps(body, ensure_ascii=False).encode()
 
-    def _begin(self, request: ChatRequest, request_id: str, surface: str, *, stream: bool) -> Call:
-        requested = str(request.get("model") or self.table.default_model or "").strip()
-        if not requested:
-            raise InvalidRequest(
-                "name a model: none was given and no default_model is configured", param="model"
-            )
-        return Call(request_id, surface, requested, stream)
+    def _note_quota(self, conn: ConnectionRow, headers: Any) -> None:
+        if snapshot := quota_snapshot(headers, now=time.time()):
+            self.router.accounts.set_headroom(conn.id, headroom(snapshot))
 
-    async def _walk(
-        self, call: Call, attempt: Callable[[Target, Provider, ConnectionRow], Awaitable[T]]
-    ) -> tuple[T, _Picked]:
-        """Every failure that ends the walk is recorded (with its attempts) before it is raised."""
-        refused: list[InvalidRequest] = []
-        try:
-            route = resolve(self.table, call.requested)
-            found, soonest = await self._pass(route, call.attempts, refused, attempt)
-            if found is None and soonest is not None and soonest <= self.max_cooldown_wait_s:
-                # Nothing was tried because every connection is cooling down, and not for long: wait
-                # for the first one rather than failing a request that a second's patience would serve.
-                await asyncio.sleep(soonest + 0.005)
-                found, _ = await self._pass(route, call.attempts, refused, attempt)
-            if found is None and refused and len(refused) == sum(1 for a in call.attempts if a.connection):
-                raise refused[0]  # no target could express the request: the caller's 400, as it is
-            if found is None:
-                cooldowns = [a.cooldown_s for a in call.attempts if a.cooldown_s is not None]
-                raise RoutingFailed(
-                    call.requested, call.attempts, retry_after=min(cooldowns, default=soonest)
-                )
-        except GatewayError as exc:
-            await self.usage.record(call.usage_row(exc.status, error=exc.message))
-            raise
-        return found
-
-    async def _pass(
-        self,
-        route: Route,
-        attempts: list[Attempt],
-        refused: list[InvalidRequest],
-        call: Callable[[Target, Provider, ConnectionRow], Awaitable[T]],
-    ) -> tuple[tuple[T, _Picked] | None, float | None]:
-        """One walk over the targets. Returns the first success, else (None, the shortest cooldown
-        that kept a connection from being tried when no connection was tried at all)."""
-        soonest: float | None = None
-        tried = False
-        for target in route.targets:
-            provider = target.provider
-            if provider is None:
-                attempts.append(Attempt(target.label, None, None, "provider is not configured"))
-                continue
-            if provider.format not in CODECS:
-                attempts.append(
-                    Attempt(target.label, None, None, f"format '{provider.format}' is not supported yet")
-                )
-                continue
-            ready, cooling = self.accounts.order(provider)
-            if not ready:
-                if cooling:
-                    left = min(self.accounts.cooldown_left(c.id) for c in cooling)
-                    soonest = left if soonest is None else min(soonest, left)
-                    reason = f"all {len(cooling)} connections cooling down ({left:.1f}s left)"
-                else:
-                    reason = "provider has no connection"
-                attempts.append(Attempt(target.label, None, None, reason))
-                continue
-            for conn in ready:
-                tried = True
-                t0 = time.perf_counter()
-                try:
-                    result = await call(target, provider, conn)
-                except InvalidRequest as exc:
-                    # This target's format cannot express the request: another target may.
-                    refused.append(exc)
-                    attempts.append(Attempt(target.label, conn.id, 400, exc.message))
-                    break
-                except UpstreamError as exc:
-                    exc.format = provider.format
-                    elapsed = (time.perf_counter() - t0) * 1000
-                    if not exc.retryable:
-                        attempts.append(Attempt(target.label, conn.id, exc.status, exc.message, elapsed))
-                        raise
-                    cooldown = self.accounts.failed(conn.id, exc)
-                    attempts.append(
-                        Attempt(target.label, conn.id, exc.status, exc.message, elapsed, cooldown)
-                    )
-                    continue
-                self.accounts.succeeded(conn.id)
-                attempts.append(Attempt(target.label, conn.id, 200, None, (time.perf_counter() - t0) * 1000))
-                return (result, _Picked(target, conn, provider.format)), None
-        return None, (None if tried else soonest)
+    def _charge(self, call: Call, picked: Picked, usage: Usage) -> float:
+        """The answer's cost from the pricing table (0 when the model has no price), booked against
+        the request's budgets."""
+        price = self.router.prices.lookup(picked.target.label)
+        usd = cost(price, usage) if price else 0.0
+        if usd:
+            self.ledger.add(scopes(key_id=call.api_key_id, combo=call.combo), usd, time.time())
+        return usd
 
     def models(self) -> list[dict[str, Any]]:
         """Every model a client can name: provider models as `provider/model`, then combos."""
@@ -345,7 +352,8 @@ class Gateway:
             store_ok = await self.store.ping()
         except Exception:
             store_ok = False
-        cooling = self.accounts.snapshot()
+        router = self.router
+        cooling = router.accounts.cooling()
         providers = [
             {
                 "id": p.id,
@@ -353,6 +361,7 @@ class Gateway:
                 "connections": len(p.connections),
                 "enabled": len(p.enabled_connections),
                 "cooling_down": sum(1 for c in p.connections if c.id in cooling),
+                "circuit": router.breaker.state(p.id),
             }
             for p in self.table.providers.values()
         ]

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from omniroute_agent.core.table import Provider, RoutingTable
 from omniroute_agent.errors import InvalidRequest, ModelNotFound
@@ -20,6 +20,7 @@ class Target:
     label: str  # what the trace and usage call it: "provider/model"
     provider: Provider | None  # None: a combo member naming a provider that is not configured
     model: str
+    pin: str | None = None  # a combo member pinned to one connection (`provider/model@connection-id`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +50,18 @@ def _combo_targets(table: RoutingTable, name: str, *, depth: int, seen: tuple[st
         if member in table.combos:
             targets.extend(_combo_targets(table, member, depth=depth + 1, seen=(*seen, name)))
             continue
-        target = _direct(table, member)
-        targets.append(target or Target(member, None, member.partition("/")[2] or member))
+        name_part, pin = split_pin(member)
+        target = _direct(table, name_part)
+        if target is None:
+            target = Target(name_part, None, name_part.partition("/")[2] or name_part)
+        targets.append(replace(target, pin=pin) if pin else target)
     return targets
+
+
+def split_pin(member: str) -> tuple[str, str | None]:
+    """`provider/model@connection-id` → (`provider/model`, connection id)."""
+    target, at, pin = member.rpartition("@")
+    return (target, pin) if at and target and "/" in target and pin else (member, None)
 
 
 def _direct(table: RoutingTable, name: str) -> Target | None:

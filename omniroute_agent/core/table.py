@@ -7,6 +7,7 @@ hot path never reads the disk.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from omniroute_agent.formats import Format
 from omniroute_agent.store.base import ComboRow, ConnectionRow, ProviderRow
@@ -21,6 +22,7 @@ class Provider:
     aliases: list[str]
     connections: list[ConnectionRow] = field(default_factory=list)
     key_required: bool = True
+    account_strategy: str | None = None  # see core.accounts; None: the gateway's default
 
     @property
     def enabled_connections(self) -> list[ConnectionRow]:
@@ -32,6 +34,7 @@ class Combo:
     name: str
     strategy: str
     models: list[str]
+    config: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -52,6 +55,7 @@ class RoutingTable:
             list(row.aliases),
             current.connections if current else [],
             key_required,
+            row.options.get("account_strategy"),
         )
         self.providers[row.id] = provider
         self._index_aliases()
@@ -63,7 +67,7 @@ class RoutingTable:
         provider.connections.sort(key=lambda c: c.priority)
 
     def put_combo(self, row: ComboRow) -> None:
-        self.combos[row.name] = Combo(row.name, row.strategy, list(row.models))
+        self.combos[row.name] = Combo(row.name, row.strategy, list(row.models), dict(row.config))
 
     def _index_aliases(self) -> None:
         self.aliases = {alias: p.id for p in self.providers.values() for alias in p.aliases}

@@ -19,6 +19,7 @@ class ProviderRow:
     base_url: str
     models: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)  # account_strategy
 
 
 @dataclass(slots=True)
@@ -120,6 +121,7 @@ class Store(Protocol):
     async def spent_usd(
         self, *, since: float, combo: str | None = None, api_key_id: str | None = None
     ) -> float: ...
+    async def cost_by_day(self, *, since: float) -> list[tuple[float, str | None, str | None, float]]: ...
     async def usage_totals(self, *, since: float, group_by: str) -> list[dict[str, Any]]: ...
 
     async def get_state(self, key: str) -> dict[str, Any] | None: ...

@@ -69,6 +69,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX usage_combo_ts ON usage(combo, ts);
     CREATE INDEX usage_key_ts ON usage(api_key_id, ts);
     ALTER TABLE combos ADD COLUMN config TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE providers ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
     CREATE TABLE router_state (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL,

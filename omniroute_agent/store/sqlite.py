@@ -93,18 +93,29 @@ class SqliteStore:
 
     async def upsert_provider(self, row: ProviderRow) -> None:
         await self.db.execute(
-            "INSERT INTO providers (id, format, base_url, models, aliases) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET format=excluded.format, base_url=excluded.base_url, "
-            "models=excluded.models, aliases=excluded.aliases",
-            (row.id, row.format, row.base_url, json.dumps(row.models), json.dumps(row.aliases)),
+            "INSERT INTO providers (id, format, base_url, models, aliases, options) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET format=excluded.format, "
+            "base_url=excluded.base_url, models=excluded.models, aliases=excluded.aliases, "
+            "options=excluded.options",
+            (
+                row.id,
+                row.format,
+                row.base_url,
+                json.dumps(row.models),
+                json.dumps(row.aliases),
+                json.dumps(row.options),
+            ),
         )
         await self.db.commit()
 
     async def list_providers(self) -> list[ProviderRow]:
         async with self.db.execute(
-            "SELECT id, format, base_url, models, aliases FROM providers ORDER BY id"
+            "SELECT id, format, base_url, models, aliases, options FROM providers ORDER BY id"
         ) as cur:
-            return [ProviderRow(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) async for r in cur]
+            return [
+                ProviderRow(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), json.loads(r[5]))
+                async for r in cur
+            ]
 
     async def upsert_connection(self, row: ConnectionRow) -> None:
         sealed = self._cipher.encrypt(row.secret, context=row.id)
@@ -261,6 +272,15 @@ class SqliteStore:
                 }
                 async for r in cur
             ]
+
+    async def cost_by_day(self, *, since: float) -> list[tuple[float, str | None, str | None, float]]:
+        """(UTC day start, combo, key id, USD) for every day since `since`: seeds the budget ledger."""
+        async with self.db.execute(
+            "SELECT CAST(ts / 86400 AS INTEGER) * 86400 AS day, combo, api_key_id, SUM(cost_usd) FROM usage "
+            "WHERE ts >= ? AND cost_usd > 0 GROUP BY day, combo, api_key_id",
+            (since,),
+        ) as cur:
+            return [(float(r[0]), r[1], r[2], float(r[3])) async for r in cur]
 
     # routing state that survives restarts (cooldowns, breakers, last known good targets)
 

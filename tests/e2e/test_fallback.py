@@ -68,9 +68,17 @@ def test_a_rate_limited_account_cools_down_and_the_next_account_answers(
     assert len(health["cooldowns"]) == 1
 
 
-@pytest.mark.parametrize("status", [500, 429])
+@pytest.mark.parametrize(
+    ("status", "tried", "error_class"),
+    [
+        # a server error is the provider's trouble: on to the next target, not the next account
+        pytest.param(500, ["fake/gpt-4.1-mini", "backup/gpt-4.1-nano"], "transient", id="500"),
+        # a rate limit is one key's: the next account first, then the next target
+        pytest.param(429, ["fake/gpt-4.1-mini"] * 2 + ["backup/gpt-4.1-nano"], "rate_limit", id="429"),
+    ],
+)
 def test_every_target_failing_gives_one_error_naming_each_attempt(
-    gateway: GatewayProcess, upstream: FakeUpstream, status: int
+    gateway: GatewayProcess, upstream: FakeUpstream, status: int, tried: list[str], error_class: str
 ):
     upstream.set_default("fake", Reply.error("openai-chat", status))
     upstream.set_default("backup", Reply.error("openai-chat", status))
@@ -78,8 +86,9 @@ def test_every_target_failing_gives_one_error_naming_each_attempt(
     assert resp.status_code == status
     error = resp.json()["error"]
     assert error["code"] == "all_targets_failed"
-    assert [a["target"] for a in error["attempts"]] == ["fake/gpt-4.1-mini"] * 2 + ["backup/gpt-4.1-nano"]
+    assert [a["target"] for a in error["attempts"]] == tried
     assert all(a["status"] == status for a in error["attempts"])
+    assert all(a["error_class"] == error_class for a in error["attempts"])
     if status == 429:
         assert resp.headers["retry-after"] == "1"
     upstream.reset()

@@ -89,4 +89,5 @@ def test_attempt_as_dict_rounds_latency() -> None:
         "error": None,
         "latency_ms": 12.35,
         "cooldown_s": 1.0,
+        "error_class": None,
     }
