@@ -18,19 +18,19 @@ import aiohttp
 from omniroute_agent.a2a.engine import TaskEngine
 from omniroute_agent.config import Settings
 from omniroute_agent.core.accounts import Accounts, AccountSettings
+from omniroute_agent.core.admin import price_book
 from omniroute_agent.core.bootstrap import apply_config, load_table
 from omniroute_agent.core.breaker import Breaker, BreakerSettings
 from omniroute_agent.core.budget import LEDGER_KEEP_S, Budget, Ledger, scopes
 from omniroute_agent.core.dedupe import Idempotency
 from omniroute_agent.core.gateway import Gateway
-from omniroute_agent.core.pricing import BUILTIN_PRICES, PROVIDER_ALIASES, Price, merge
+from omniroute_agent.core.pricing import PROVIDER_ALIASES
 from omniroute_agent.core.router import Router
 from omniroute_agent.core.state import StateKeeper
 from omniroute_agent.core.table import RoutingTable
 from omniroute_agent.core.usage import UsageRecorder
 from omniroute_agent.providers.executor import Executor
 from omniroute_agent.skills import SKILLS
-from omniroute_agent.store.base import PriceRow
 from omniroute_agent.store.crypto import load_cipher
 from omniroute_agent.store.sqlite import DB_FILE, SqliteStore
 
@@ -39,28 +39,16 @@ log = logging.getLogger("omniroute")
 
 async def build_router(store: SqliteStore, table: RoutingTable, settings: Settings) -> Router[Any]:
     routing = settings.file.routing
-    prices = await store.list_prices()
-    user = {p.model: _price(p) for p in prices if p.source == "user" and p.input is not None}
-    synced = {p.model: _price(p) for p in prices if p.source != "user" and p.input is not None}
     return Router(
         table,
         accounts=Accounts(AccountSettings(strategy=routing.account_strategy, sticky=routing.sticky)),
         breaker=Breaker(
             BreakerSettings(failures=routing.breaker_failures, open_seconds=routing.breaker_open_s)
         ),
-        prices=merge(BUILTIN_PRICES, user, synced, aliases={**PROVIDER_ALIASES, **table.aliases}),
+        prices=price_book(await store.list_prices(), {**PROVIDER_ALIASES, **table.aliases}),
         max_cooldown_wait_s=routing.wait_for_cooldown_s,
         max_attempts=routing.max_attempts,
         exploration=routing.exploration,
-    )
-
-
-def _price(row: PriceRow) -> Price:
-    return Price(
-        input=row.input or 0.0,
-        output=row.output or 0.0,
-        cached_input=row.cached_input,
-        context_window=row.context_window,
     )
 
 

@@ -1,12 +1,13 @@
 """The /v1 surface: OpenAI, Anthropic, Responses and Gemini endpoints over the Gateway
 (shipped as omniroute_agent.proxy)."""
 
+from starlette.routing import Route
+
 from omniroute_agent.proxy.chat import chat_completions, pinned_chat_completions
 from omniroute_agent.proxy.gemini import gemini
 from omniroute_agent.proxy.messages import count_tokens, messages
 from omniroute_agent.proxy.models import list_models
 from omniroute_agent.proxy.responses import responses
-from starlette.routing import Route
 
 ROUTES = [
     Route("/v1/chat/completions", chat_completions, methods=["POST"]),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from omniroute_agent.proxy.handler import read_json, render_error, serve
 from starlette.requests import Request
 from starlette.responses import Response
 
 from omniroute_agent.errors import GatewayError
+from omniroute_agent.proxy.handler import read_json, render_error, serve
 from omniroute_agent.translate.detect import detect_format
 
 

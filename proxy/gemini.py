@@ -6,11 +6,11 @@ stream, else the stream is one JSON array, as Google's API does it.
 
 from __future__ import annotations
 
-from omniroute_agent.proxy.handler import render_error, serve
 from starlette.requests import Request
 from starlette.responses import Response
 
 from omniroute_agent.errors import NotFound
+from omniroute_agent.proxy.handler import render_error, serve
 from omniroute_agent.translate.framing import Framing
 
 ACTIONS = {"generateContent": False, "streamGenerateContent": True}

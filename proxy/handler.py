@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from omniroute_agent.core.gateway import ClientBody
 from omniroute_agent.errors import GatewayError, InvalidRequest, RoutingFailed, UpstreamError
 from omniroute_agent.formats import Format
-from omniroute_agent.server.state import request_id_of, runtime_of
+from omniroute_agent.server.state import api_key_id_of, request_id_of, runtime_of
 from omniroute_agent.translate.framing import Framing
 from omniroute_agent.translate.registry import CODECS
 
@@ -64,13 +64,21 @@ async def serve(
                 client_format=fmt,
                 client_framing=framing,
                 client=client,
+                api_key_id=api_key_id_of(request),
             )
             return StreamingResponse(
                 live.events(),
                 media_type=live.media_type,
                 headers={"cache-control": "no-cache", "x-omniroute-target": live.target},
             )
-        done = await gateway.complete(hub, request_id=request_id, surface="v1", client=client)
+        done = await gateway.complete(
+            hub,
+            request_id=request_id,
+            surface="v1",
+            client=client,
+            api_key_id=api_key_id_of(request),
+            idempotency_key=request.headers.get("idempotency-key") or None,
+        )
         if done.raw is not None and done.raw_format == fmt:
             answer = done.raw
         else:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from omniroute_agent.proxy.claude_code import answer, probe_answer
-from omniroute_agent.proxy.handler import read_json, render_error, serve
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from omniroute_agent.errors import GatewayError
+from omniroute_agent.proxy.claude_code import answer, probe_answer
+from omniroute_agent.proxy.handler import read_json, render_error, serve
 from omniroute_agent.server.state import runtime_of
 from omniroute_agent.translate.registry import CODECS
 

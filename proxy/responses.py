@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from omniroute_agent.proxy.handler import serve
 from starlette.requests import Request
 from starlette.responses import Response
+
+from omniroute_agent.proxy.handler import serve
 
 
 async def responses(request: Request) -> Response:

@@ -4,10 +4,10 @@ over the running gateway. `build_server` assembles them into one MCPServer for s
 from __future__ import annotations
 
 from mcp.server.mcpserver import MCPServer
-from omniroute_agent.tools import combos, health, models, route
 
 from omniroute_agent import __version__
 from omniroute_agent.runtime import Runtime
+from omniroute_agent.tools import combos, explain, health, models, route
 
 INSTRUCTIONS = (
     "omniroute-agent routes chat requests across your AI providers with fallback and account rotation. "
@@ -16,7 +16,7 @@ INSTRUCTIONS = (
     "omniroute_get_health to inspect providers and cooldowns."
 )
 
-MODULES = (health, models, combos, route)
+MODULES = (health, models, combos, route, explain)
 
 
 def build_server(runtime: Runtime) -> MCPServer:

@@ -27,6 +27,7 @@ class AttemptInfo(BaseModel):
     error: str | None
     latency_ms: float
     cooldown_s: float | None
+    error_class: str | None = None
 
 
 class TokenUsage(BaseModel):

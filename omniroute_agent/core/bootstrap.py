@@ -103,7 +103,7 @@ async def load_table(store: Store, cipher: Cipher, settings: Settings) -> Routin
             )
     for combo in await store.list_combos():
         table.put_combo(combo)
-    table.key_hashes = frozenset(k.key_hash for k in await store.list_api_keys())
+    table.key_ids = {k.key_hash: k.id for k in await store.list_api_keys()}
     return table
 
 

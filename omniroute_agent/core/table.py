@@ -42,7 +42,7 @@ class RoutingTable:
     providers: dict[str, Provider] = field(default_factory=dict)
     combos: dict[str, Combo] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    key_hashes: frozenset[str] = frozenset()
+    key_ids: dict[str, str] = field(default_factory=dict)  # gateway key hash → key id
     default_model: str | None = None
 
     def put_provider(self, row: ProviderRow, *, key_required: bool = True) -> Provider:

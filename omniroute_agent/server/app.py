@@ -15,8 +15,6 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -24,9 +22,9 @@ from omniroute_agent.config import Settings
 from omniroute_agent.proxy import ROUTES as PROXY_ROUTES
 from omniroute_agent.runtime import Runtime
 from omniroute_agent.server.a2a import a2a_endpoint, agent_card
+from omniroute_agent.server.api import ROUTES as API_ROUTES
 from omniroute_agent.server.card import build_card, load_template
 from omniroute_agent.server.middleware import ApiKeyMiddleware, RequestIdMiddleware
-from omniroute_agent.server.state import runtime_of
 from omniroute_agent.tools import build_server
 
 log = logging.getLogger("omniroute")
@@ -41,7 +39,7 @@ def create_app(settings: Settings) -> Starlette:
                 load_template(),
                 base_url=public_base_url(settings),
                 skills=runtime.tasks.skills,
-                secured=bool(runtime.gateway.table.key_hashes),
+                secured=bool(runtime.gateway.table.key_ids),
             )
             mcp = build_server(runtime)
             mcp.streamable_http_app(transport_security=_transport_security(settings.host))
@@ -53,9 +51,9 @@ def create_app(settings: Settings) -> Starlette:
                 finally:
                     await runtime.tasks.close()
 
-    def key_hashes(scope: Scope) -> frozenset[str]:
+    def key_ids(scope: Scope) -> dict[str, str]:
         runtime: Runtime = scope["app"].state.runtime
-        return runtime.gateway.table.key_hashes
+        return runtime.gateway.table.key_ids
 
     return Starlette(
         routes=[
@@ -64,9 +62,9 @@ def create_app(settings: Settings) -> Starlette:
             Route("/a2a", a2a_endpoint, methods=["POST"]),
             Route("/.well-known/agent-card.json", agent_card, methods=["GET"]),
             Route("/.well-known/agent.json", agent_card, methods=["GET"]),
-            Route("/api/health", health, methods=["GET"]),
+            *API_ROUTES,
         ],
-        middleware=[Middleware(RequestIdMiddleware), Middleware(ApiKeyMiddleware, key_hashes=key_hashes)],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(ApiKeyMiddleware, key_ids=key_ids)],
         lifespan=lifespan,
     )
 
@@ -79,10 +77,6 @@ class _McpEndpoint:
 
 
 _mcp = _McpEndpoint()
-
-
-async def health(request: Request) -> JSONResponse:
-    return JSONResponse(await runtime_of(request).gateway.health())
 
 
 def public_base_url(settings: Settings) -> str:

@@ -60,23 +60,26 @@ def presented_key(scope: Scope) -> str | None:
 
 
 class ApiKeyMiddleware:
-    """`key_hashes()` returns the current set of accepted key hashes; empty means no key is needed."""
+    """`key_ids()` maps each accepted key's hash to its id; empty means no key is needed. The id of
+    the key a request presented goes into `scope["state"]["api_key_id"]` (usage rows, budgets)."""
 
-    def __init__(self, app: ASGIApp, key_hashes: Callable[[Scope], frozenset[str]]) -> None:
+    def __init__(self, app: ASGIApp, key_ids: Callable[[Scope], dict[str, str]]) -> None:
         self.app = app
-        self.key_hashes = key_hashes
+        self.key_ids = key_ids
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PROTECTED):
             await self.app(scope, receive, send)
             return
-        hashes = self.key_hashes(scope)
-        if hashes:
+        ids = self.key_ids(scope)
+        if ids:
             key = presented_key(scope)
-            if key is None or hash_api_key(key) not in hashes:
+            key_id = ids.get(hash_api_key(key)) if key is not None else None
+            if key_id is None:
                 reason = "missing API key" if key is None else "invalid API key"
                 await _refuse(scope, send, reason)
                 return
+            scope.setdefault("state", {})["api_key_id"] = key_id
         await self.app(scope, receive, send)
 
 

@@ -14,3 +14,9 @@ def runtime_of(request: Request) -> Runtime:
 
 def request_id_of(request: Request) -> str:
     return str(request.scope["state"]["request_id"])
+
+
+def api_key_id_of(request: Request) -> str | None:
+    """The id of the gateway key the request presented (None when no keys are configured)."""
+    key_id = request.scope.get("state", {}).get("api_key_id")
+    return str(key_id) if key_id else None
