@@ -154,8 +154,9 @@ class RoutingFailed(GatewayError):
             status = statuses[-1] if statuses[-1] >= 500 else 502
         else:
             status = 502
+        stopped = f"; stopped: {note}" if note else ""
         super().__init__(
-            f"all targets for '{model}' failed ({len(attempts)} attempts): {tried}", status=status
+            f"all targets for '{model}' failed ({len(attempts)} attempts): {tried}{stopped}", status=status
         )
         self.attempts = attempts
         self.retry_after = retry_after

@@ -245,7 +245,7 @@ class Router(Generic[T]):
                     target.label,
                     conn.id,
                     exc.status,
-                    exc.message,
+                    _reason(exc, provider.format),
                     elapsed,
                     cooldown,
                     error_class=verdict.failure,
