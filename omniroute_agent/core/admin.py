@@ -5,7 +5,7 @@ persists or the caller is told it failed."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from omniroute_agent.core.budget import Budget, validate
@@ -37,6 +37,26 @@ class Admin:
             raise NotFound(f"no combo '{name}'")
         self.gateway.table.combos.pop(name, None)
         self.gateway.router.combo_states.pop(name, None)
+
+    async def update_connection(
+        self, connection_id: str, *, enabled: bool | None, priority: int | None
+    ) -> None:
+        for provider in self.gateway.table.providers.values():
+            for conn in provider.connections:
+                if conn.id == connection_id:
+                    changed = replace(
+                        conn,
+                        enabled=conn.enabled if enabled is None else enabled,
+                        priority=conn.priority if priority is None else priority,
+                    )
+                    if changed.label.startswith("environment"):
+                        raise InvalidRequest(
+                            "a connection from an environment variable is not stored; edit it there"
+                        )
+                    await self.gateway.store.upsert_connection(changed)
+                    self.gateway.table.put_connection(changed)
+                    return
+        raise NotFound(f"no connection '{connection_id}'")
 
     async def save_price(self, row: PriceRow) -> None:
         if row.input is None or row.output is None or row.input < 0 or row.output < 0:

@@ -53,6 +53,7 @@ class _Budget:
 
     calls_left: int
     deadline: float | None
+    per_target: int | None = None  # tries of one target on its accounts: 1 + retries_per_target
 
     def exhausted(self, now: float) -> str | None:
         if self.calls_left <= 0:
@@ -77,11 +78,11 @@ class Router(Generic[T]):
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     exploration: float = 0.05
 
-    def plan(self, requested: str) -> tuple[Route, int, float | None]:
-        """The targets in the order this request tries them, its call budget and its deadline."""
+    def plan(self, requested: str) -> tuple[Route, _Budget]:
+        """The targets in the order this request tries them, and what the request may spend."""
         route = resolve(self.table, requested)
         if route.combo is None:
-            return route, self.max_attempts, None
+            return route, _Budget(self.max_attempts, None)
         combo = self.table.combos[route.combo]
         config = parse_config(combo.config)
         weights = config.weights or []
@@ -90,7 +91,8 @@ class Router(Generic[T]):
         indexes = order(combo.strategy, views, state, self.rng, exploration=self.exploration)
         ordered = replace(route, targets=tuple(route.targets[i] for i in indexes))
         deadline = self.clock() + config.timeout_s if config.timeout_s else None
-        return ordered, config.max_attempts, deadline
+        per_target = None if config.retries_per_target is None else 1 + config.retries_per_target
+        return ordered, _Budget(config.max_attempts, deadline, per_target)
 
     def view(self, target: Target, weight: float = 1.0) -> TargetView:
         """What a strategy may know about a target now (see `core.strategies`)."""
@@ -120,8 +122,7 @@ class Router(Generic[T]):
         return len(ready) / len(provider.enabled_connections)
 
     async def walk(self, requested: str, attempts: list[Attempt], call: AttemptCall[T]) -> tuple[T, Picked]:
-        route, max_calls, deadline = self.plan(requested)
-        budget = _Budget(max_calls, deadline)
+        route, budget = self.plan(requested)
         refused: list[InvalidRequest] = []
         found, soonest, stop = await self._pass(route, attempts, refused, budget, call)
         if found is None and stop is None and soonest is not None and soonest <= self.max_cooldown_wait_s:
@@ -177,6 +178,8 @@ class Router(Generic[T]):
                     reason = "no connection" + (f" '{target.pin}'" if target.pin else "")
                 attempts.append(Attempt(target.label, None, None, reason))
                 continue
+            if budget.per_target is not None:
+                ready = ready[: budget.per_target]
             for conn in ready:
                 if stop := budget.exhausted(self.clock()):
                     self.breaker.release(provider.id)

@@ -138,6 +138,29 @@ async def quota(request: Request) -> JSONResponse:
     )
 
 
+class ConnectionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool | None = None
+    priority: int | None = None
+
+
+async def patch_connection(request: Request) -> Response:
+    try:
+        body = await _body(request, ConnectionBody)
+        await _admin(request).update_connection(
+            request.path_params["connection_id"], enabled=body.enabled, priority=body.priority
+        )
+    except GatewayError as exc:
+        return _error(exc)
+    return JSONResponse(
+        {
+            "connection": request.path_params["connection_id"],
+            "enabled": body.enabled,
+            "priority": body.priority,
+        }
+    )
+
+
 class ComboBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     strategy: str = "priority"
@@ -270,6 +293,7 @@ ROUTES = [
     Route("/api/logs/{request_id}", log_of_request, methods=["GET"]),
     Route("/api/usage", usage_report, methods=["GET"]),
     Route("/api/quota", quota, methods=["GET"]),
+    Route("/api/connections/{connection_id}", patch_connection, methods=["PATCH"]),
     Route("/api/combos", list_combos, methods=["GET"]),
     Route("/api/combos/{name}", put_combo, methods=["PUT"]),
     Route("/api/combos/{name}", delete_combo, methods=["DELETE"]),

@@ -464,3 +464,27 @@ def test_usage_and_cost_by_provider(gw: GatewayProcess):
     target = next(t for t in metrics["targets"] if t["target"] == A)
     assert target["requests"] == 2
     assert set(target["latency_ms"]) == {"p50", "p95", "p99"}
+
+
+def test_retries_per_target_limits_the_accounts_tried(
+    tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]
+):
+    extra = f'\n[[combos]]\nname = "once"\nmodels = ["{A}", "{B}"]\nretries_per_target = 0\n'
+    gw = launch(tmp_path, config(upstream, extra=extra), gateways)
+    upstream.set_default("a", Reply.error("openai-chat", 429))
+    resp = chat(gw, "once")
+    assert resp.status_code == 200
+    assert [(a["target"], a["status"]) for a in trace(gw, resp.headers["x-request-id"])] == [
+        (A, 429),
+        (B, 200),
+    ]
+
+
+def test_a_disabled_connection_is_never_used(gw: GatewayProcess, upstream: FakeUpstream):
+    quota = httpx.get(gw.base_url + "/api/quota", headers=AUTH).json()["connections"]
+    a1 = next(c["connection"] for c in quota if c["provider"] == "a")
+    patched = httpx.patch(f"{gw.base_url}/api/connections/{a1}", headers=AUTH, json={"enabled": False})
+    assert patched.status_code == 200
+    for _ in range(3):
+        assert chat(gw).status_code == 200
+    assert {r.headers["Authorization"] for r in upstream.requests_to("a")} == {"Bearer a2"}
