@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import GATEWAY_KEY, GatewayProcess, clean_env, omniroute_command, start_gateway
 from tests.fakes.upstream import FakeUpstream, Reply
@@ -174,30 +176,86 @@ FAULTS = [
 ]
 
 
+SURFACES = ["v1", "mcp", "a2a"]
+
+
+async def route_on(surface: str, gw: GatewayProcess) -> tuple[bool, list[dict[str, Any]]]:
+    """One request for the default combo through a surface: (answered, its attempts)."""
+    if surface == "v1":
+        resp = await asyncio.to_thread(chat, gw)
+        return resp.status_code == 200, await asyncio.to_thread(trace, gw, resp.headers["x-request-id"])
+    if surface == "mcp":
+        async with (
+            httpx2.AsyncClient(headers=AUTH) as http,
+            Client(streamable_http_client(gw.base_url + "/mcp", http_client=http)) as client,
+        ):
+            result = await client.call_tool("omniroute_route_request", {"messages": USER})
+            if result.is_error:
+                return False, await asyncio.to_thread(_last_trace, gw)
+            routed = result.structured_content or {}
+            return True, list(routed["attempts"])
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = (
+            await http.post(
+                gw.base_url + "/a2a",
+                headers=AUTH,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "message/send",
+                    "params": {
+                        "message": {
+                            "role": "user",
+                            "messageId": "m1",
+                            "parts": [{"kind": "text", "text": "hi"}],
+                        }
+                    },
+                },
+            )
+        ).json()["result"]
+    if answer["status"]["state"] != "completed":
+        return False, await asyncio.to_thread(_last_trace, gw)
+    return True, list(answer["artifacts"][0]["metadata"]["routing"]["attempts"])
+
+
+def _last_trace(gw: GatewayProcess) -> list[dict[str, Any]]:
+    return list(
+        httpx.get(gw.base_url + "/api/logs", headers=AUTH, params={"limit": 1}).json()["calls"][0]["attempts"]
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("surface", SURFACES)
 @pytest.mark.parametrize(
     ("replies", "expected", "client_status", "cooled"), [pytest.param(*f[1:], id=f[0]) for f in FAULTS]
 )
-def test_fault_table(
+async def test_fault_table(
     gw: GatewayProcess,
     upstream: FakeUpstream,
+    surface: str,
     replies: list[Reply],
     expected: list[tuple[str, int, str | None]],
     client_status: int,
     cooled: dict[str, tuple[float, float]],
 ):
     upstream.script("a", *replies)
-    resp = chat(gw)
-    assert resp.status_code == client_status, resp.text
-    attempts = trace(gw, resp.headers["x-request-id"])
+    answered, attempts = await route_on(surface, gw)
+    assert answered is (client_status == 200)
     assert [(a["target"], a["status"], a["error_class"]) for a in attempts] == expected
     if client_status != 200:
         assert upstream.requests_to("b") == [], "a plain bad request is answered at once, with no fallback"
-    cooldowns = health(gw)["cooldowns"]
-    by_key = dict(cooldowns)
+    by_key = dict((await asyncio.to_thread(health, gw))["cooldowns"])
     for key, (low, high) in cooled.items():
         matching = [left for cid, left in by_key.items() if cid.startswith("a-") and _key_of(gw, cid) == key]
-        assert matching, f"{key} is cooling down: {cooldowns}"
-        assert low <= matching[0] <= high, cooldowns
+        assert matching, f"{key} is cooling down: {by_key}"
+        assert low <= matching[0] <= high, by_key
+
+
+def test_the_v1_client_gets_the_status_of_the_fault(gw: GatewayProcess, upstream: FakeUpstream):
+    upstream.script("a", Reply.error("openai-chat", 400))
+    resp = chat(gw)
+    assert resp.status_code == 400
+    assert resp.json()["error"]["code"] == "invalid_type", "the provider's own error, passed through"
 
 
 def _key_of(gw: GatewayProcess, connection_id: str) -> str:
