@@ -83,7 +83,6 @@ remaining/limit over the windows it knows (0..1), 1.0 when it knows none.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -92,7 +91,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypedDict
 
 from omniroute_agent.errors import UpstreamError
-from omniroute_agent.providers.executor import parse_retry_after
+from omniroute_agent.providers.executor import finite_number, parse_retry_after
 
 FailureClass = Literal[
     "rate_limit", "quota_exhausted", "auth", "transient", "model_or_context", "bad_request"
@@ -296,7 +295,7 @@ _WINDOWS: tuple[tuple[WindowKind, str | None, str], ...] = (
 def parse_duration(value: str) -> float | None:
     """Go-style durations, as OpenAI sends them ("12ms", "6m0s", "1h2m3.5s"); a bare number is seconds."""
     text = value.strip()
-    if (number := _finite(text)) is not None:
+    if (number := finite_number(text)) is not None:
         return max(0.0, number)
     if not _DURATION.fullmatch(text):
         return None
@@ -394,13 +393,5 @@ def _ratio(window: Window) -> float | None:
 
 
 def _count(value: str | None) -> int | None:
-    number = _finite(value)
+    number = finite_number(value)
     return None if number is None else int(number)
-
-
-def _finite(value: str | None) -> float | None:
-    try:
-        number = float(value) if value else None
-    except ValueError:
-        return None
-    return number if number is not None and math.isfinite(number) else None

@@ -53,12 +53,12 @@ def build_request(
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
     """Seconds to wait from `retry-after-ms`, `retry-after` (seconds or an HTTP date)."""
-    if (ms := _finite(headers.get("retry-after-ms"))) is not None:
+    if (ms := finite_number(headers.get("retry-after-ms"))) is not None:
         return max(0.0, ms / 1000)
     value = headers.get("retry-after")
     if not value:
         return None
-    if (seconds := _finite(value)) is not None:
+    if (seconds := finite_number(value)) is not None:
         return max(0.0, seconds)
     try:
         when = email.utils.parsedate_to_datetime(value).timestamp()
@@ -67,7 +67,8 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     return max(0.0, when - (time.time() if now is None else now))
 
 
-def _finite(value: str | None) -> float | None:
+def finite_number(value: str | None) -> float | None:
+    """A header value as a finite float, or None."""
     try:
         number = float(value) if value else None
     except ValueError:
