@@ -135,9 +135,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=400, help="requests per combo (default 400)")
     args = parser.parse_args()
     upstream = InstantUpstream()
@@ -149,9 +147,7 @@ def main() -> int:
         try:
             timings: dict[str, list[float]] = {"direct": [], "hop": []}
             trace: list[dict[str, Any]] = []
-            with httpx.Client(
-                base_url=base, headers={"authorization": f"Bearer {KEY}"}, timeout=30
-            ) as client:
+            with httpx.Client(base_url=base, headers={"authorization": f"Bearer {KEY}"}, timeout=30) as client:
                 body = {"messages": [{"role": "user", "content": "hi"}]}
                 for model in ("direct", "hop") * 20:  # warm-up, not counted
                     client.post("/v1/chat/completions", json={**body, "model": model}).raise_for_status()

@@ -62,13 +62,9 @@ def one_run(data_dir: Path) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument(
-        "--warm", action="store_true", help="reuse one data dir (store and key already exist)"
-    )
+    parser.add_argument("--warm", action="store_true", help="reuse one data dir (store and key already exist)")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="omniroute-bench-"))
     try:

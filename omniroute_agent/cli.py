@@ -30,9 +30,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--mcp", action="store_true", help="serve MCP over stdio instead of HTTP")
     parser.add_argument("--host", help=f"address to bind (default {DEFAULT_HOST})")
-    parser.add_argument(
-        "--port", type=int, help=f"port to bind, 0 for any free port (default {DEFAULT_PORT})"
-    )
+    parser.add_argument("--port", type=int, help=f"port to bind, 0 for any free port (default {DEFAULT_PORT})")
     parser.add_argument("--data-dir", help="where the store and key live (default $DATA_DIR or ~/.omniroute)")
     parser.add_argument("--config", help="TOML config file applied to the store at start")
     parser.add_argument(

@@ -144,9 +144,7 @@ def build_settings(
     file = file.model_copy(update={"server": _timeouts_from_env(file.server, env)})
     return Settings(
         host=host or file.server.host or DEFAULT_HOST,
-        port=port
-        if port is not None
-        else (file.server.port if file.server.port is not None else DEFAULT_PORT),
+        port=port if port is not None else (file.server.port if file.server.port is not None else DEFAULT_PORT),
         data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(env),
         config_path=config_path,
         file=file,
@@ -205,9 +203,7 @@ def _check_semantics(cfg: ConfigFile, text: str, source: str) -> None:
     seen: set[str] = set()
     for i, p in enumerate(cfg.providers):
         if p.id in seen:
-            raise ConfigError(
-                f"{source}:{locate(text, ('providers', i, 'id'))}: provider '{p.id}' is defined twice"
-            )
+            raise ConfigError(f"{source}:{locate(text, ('providers', i, 'id'))}: provider '{p.id}' is defined twice")
         seen.add(p.id)
         if p.id not in CATALOG and (p.format is None or p.base_url is None):
             raise ConfigError(
@@ -217,9 +213,7 @@ def _check_semantics(cfg: ConfigFile, text: str, source: str) -> None:
     names: set[str] = set()
     for i, c in enumerate(cfg.combos):
         if c.name in names or c.name in seen:
-            raise ConfigError(
-                f"{source}:{locate(text, ('combos', i, 'name'))}: name '{c.name}' is already used"
-            )
+            raise ConfigError(f"{source}:{locate(text, ('combos', i, 'name'))}: name '{c.name}' is already used")
         names.add(c.name)
         if c.strategy not in STRATEGIES:
             raise ConfigError(
@@ -233,9 +227,7 @@ def _check_semantics(cfg: ConfigFile, text: str, source: str) -> None:
             )
     for i, b in enumerate(cfg.budgets):
         if b.action == "degrade" and not b.degrade_to:
-            raise ConfigError(
-                f"{source}:{locate(text, ('budgets', i, 'action'))}: a degrade budget needs 'degrade_to'"
-            )
+            raise ConfigError(f"{source}:{locate(text, ('budgets', i, 'action'))}: a degrade budget needs 'degrade_to'")
         if not (b.scope == "global" or b.scope.startswith(("key:", "combo:"))):
             raise ConfigError(
                 f"{source}:{locate(text, ('budgets', i, 'scope'))}: budget scope must be 'global', "

@@ -42,9 +42,7 @@ async def build_router(store: SqliteStore, table: RoutingTable, settings: Settin
     return Router(
         table,
         accounts=Accounts(AccountSettings(strategy=routing.account_strategy, sticky=routing.sticky)),
-        breaker=Breaker(
-            BreakerSettings(failures=routing.breaker_failures, open_seconds=routing.breaker_open_s)
-        ),
+        breaker=Breaker(BreakerSettings(failures=routing.breaker_failures, open_seconds=routing.breaker_open_s)),
         prices=price_book(await store.list_prices(), {**PROVIDER_ALIASES, **table.aliases}),
         max_cooldown_wait_s=routing.wait_for_cooldown_s,
         max_attempts=routing.max_attempts,
@@ -83,9 +81,7 @@ class Runtime:
         try:
             await apply_config(store, cipher, settings)
             table = await load_table(store, cipher, settings)
-            connector = aiohttp.TCPConnector(
-                limit=0, limit_per_host=0, keepalive_timeout=60, ttl_dns_cache=300
-            )
+            connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=60, ttl_dns_cache=300)
             async with aiohttp.ClientSession(connector=connector, auto_decompress=True) as session:
                 server = settings.file.server
                 executor = Executor(

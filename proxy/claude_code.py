@@ -48,9 +48,7 @@ def answer(body: dict[str, Any], text: str) -> Response:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model,
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-            ],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": make_usage(0, 0),
         }
         return JSONResponse(codec.response_from_hub(hub, model))

@@ -11,8 +11,5 @@ from omniroute_agent.server.state import runtime_of
 async def list_models(request: Request) -> JSONResponse:
     gateway = runtime_of(request).gateway
     created = int(gateway.started_at)
-    data = [
-        {"id": m["id"], "object": "model", "created": created, "owned_by": m["owned_by"]}
-        for m in gateway.models()
-    ]
+    data = [{"id": m["id"], "object": "model", "created": created, "owned_by": m["owned_by"]} for m in gateway.models()]
     return JSONResponse({"object": "list", "data": data})

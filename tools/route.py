@@ -55,12 +55,8 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         ),
     )
     async def route_request(
-        messages: Annotated[
-            list[ChatTurn], Field(min_length=1, description="the conversation, oldest first")
-        ],
-        model: Annotated[
-            str | None, Field(description="model or combo; the default model when omitted")
-        ] = None,
+        messages: Annotated[list[ChatTurn], Field(min_length=1, description="the conversation, oldest first")],
+        model: Annotated[str | None, Field(description="model or combo; the default model when omitted")] = None,
     ) -> RouteResult:
         """Chat through the gateway's router: resolves the model or combo, falls back across targets and
         accounts, and returns the answer with the model that gave it, every attempt and token usage."""

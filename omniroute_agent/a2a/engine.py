@@ -58,9 +58,7 @@ class TaskEngine:
         skill_id = _skill_of(params)
         skill = self.skills.get(skill_id)
         if skill is None:
-            raise A2AError(
-                INVALID_PARAMS, f"unknown skill '{skill_id}' (skills: {', '.join(sorted(self.skills))})"
-            )
+            raise A2AError(INVALID_PARAMS, f"unknown skill '{skill_id}' (skills: {', '.join(sorted(self.skills))})")
         if message.task_id:
             task = await self._continue(message)
         else:
@@ -141,12 +139,8 @@ class TaskEngine:
     async def _detached(self, run: Coroutine[Any, Any, Task]) -> None:
         await run
 
-    async def _transition(
-        self, task: Task, skill_id: str, state: TaskState, message: Message | None = None
-    ) -> Task:
-        task = task.model_copy(
-            update={"status": TaskStatus(state=state, timestamp=now_iso(), message=message)}
-        )
+    async def _transition(self, task: Task, skill_id: str, state: TaskState, message: Message | None = None) -> Task:
+        task = task.model_copy(update={"status": TaskStatus(state=state, timestamp=now_iso(), message=message)})
         if message is not None:
             task = task.model_copy(update={"history": [*task.history, message]})
         await self._save(task, skill_id)

@@ -238,9 +238,7 @@ class Accounts:
         return state.level if state else 0
 
     def _score(self, connection_id: str, model: str | None) -> float:
-        levels = self._level((connection_id, None)) + (
-            self._level((connection_id, model)) if model is not None else 0
-        )
+        levels = self._level((connection_id, None)) + (self._level((connection_id, model)) if model is not None else 0)
         return levels + (1.0 - self._headroom.get(connection_id, 1.0))
 
     def _seconds(self, level: int, base: float | None, retry_after: float | None) -> float:
@@ -255,9 +253,7 @@ def _fill_first(ready: list[ConnectionRow], enabled: list[ConnectionRow], pick: 
     return list(ready)
 
 
-def _round_robin(
-    ready: list[ConnectionRow], enabled: list[ConnectionRow], pick: _Pick
-) -> list[ConnectionRow]:
+def _round_robin(ready: list[ConnectionRow], enabled: list[ConnectionRow], pick: _Pick) -> list[ConnectionRow]:
     start = (pick.call // pick.sticky) % len(enabled)
     ready_ids = {c.id for c in ready}
     return [c for c in enabled[start:] + enabled[:start] if c.id in ready_ids]

@@ -38,9 +38,7 @@ class Admin:
         self.gateway.table.combos.pop(name, None)
         self.gateway.router.combo_states.pop(name, None)
 
-    async def update_connection(
-        self, connection_id: str, *, enabled: bool | None, priority: int | None
-    ) -> None:
+    async def update_connection(self, connection_id: str, *, enabled: bool | None, priority: int | None) -> None:
         for provider in self.gateway.table.providers.values():
             for conn in provider.connections:
                 if conn.id == connection_id:
@@ -50,9 +48,7 @@ class Admin:
                         priority=conn.priority if priority is None else priority,
                     )
                     if changed.label.startswith("environment"):
-                        raise InvalidRequest(
-                            "a connection from an environment variable is not stored; edit it there"
-                        )
+                        raise InvalidRequest("a connection from an environment variable is not stored; edit it there")
                     await self.gateway.store.upsert_connection(changed)
                     self.gateway.table.put_connection(changed)
                     return
@@ -72,13 +68,9 @@ class Admin:
         validate(budget)
         budget_id = f"{budget.scope}/{budget.period}"
         await self.gateway.store.upsert_budget(
-            BudgetRow(
-                budget_id, budget.scope, budget.period, budget.limit_usd, budget.action, budget.degrade_to
-            )
+            BudgetRow(budget_id, budget.scope, budget.period, budget.limit_usd, budget.action, budget.degrade_to)
         )
-        self.gateway.budgets = [
-            b for b in self.gateway.budgets if (b.scope, b.period) != (budget.scope, budget.period)
-        ]
+        self.gateway.budgets = [b for b in self.gateway.budgets if (b.scope, b.period) != (budget.scope, budget.period)]
         self.gateway.budgets.append(budget)
         return budget_id
 

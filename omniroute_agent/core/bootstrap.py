@@ -76,9 +76,7 @@ async def apply_config(store: Store, cipher: Cipher, settings: Settings) -> None
         )
     for n, key in enumerate(file.server.api_keys):
         digest = hash_api_key(key)
-        await store.upsert_api_key(
-            ApiKeyRow(id=f"key-{digest[:12]}", key_hash=digest, label=f"config key {n + 1}")
-        )
+        await store.upsert_api_key(ApiKeyRow(id=f"key-{digest[:12]}", key_hash=digest, label=f"config key {n + 1}"))
 
 
 async def load_table(store: Store, cipher: Cipher, settings: Settings) -> RoutingTable:

@@ -146,12 +146,7 @@ def _parse_entry(entry: object) -> tuple[str, int, float | None] | None:
     if not isinstance(entry, Mapping):
         return None
     pid, failures, until = (entry.get(k) for k in ("provider", "failures", "until"))
-    if (
-        not isinstance(pid, str)
-        or isinstance(failures, bool)
-        or not isinstance(failures, int)
-        or failures < 0
-    ):
+    if not isinstance(pid, str) or isinstance(failures, bool) or not isinstance(failures, int) or failures < 0:
         return None
     if until is None:
         return pid, failures, None

@@ -79,9 +79,7 @@ def validate(budget: Budget) -> None:
             f"budget scope must be 'global', 'key:<key id>' or 'combo:<name>', got {scope!r}", param="scope"
         )
     if budget.period not in get_args(Period):
-        raise InvalidRequest(
-            f"budget period must be day, week or month, not {budget.period!r}", param="period"
-        )
+        raise InvalidRequest(f"budget period must be day, week or month, not {budget.period!r}", param="period")
     limit = budget.limit_usd
     if not _positive_amount(limit):
         raise InvalidRequest(f"budget limit_usd must be a positive amount, got {limit!r}", param="limit_usd")
@@ -94,9 +92,7 @@ def validate(budget: Budget) -> None:
 
 
 def _positive_amount(value: object) -> bool:
-    return (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
-    )
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 def period_start(period: Period, now: float) -> float:
@@ -114,9 +110,7 @@ def scopes(*, key_id: str | None, combo: str | None) -> tuple[str, ...]:
     return (GLOBAL, *((f"key:{key_id}",) if key_id else ()), *((f"combo:{combo}",) if combo else ()))
 
 
-def check(
-    budgets: Iterable[Budget], spent: Spent, *, key_id: str | None, combo: str | None, now: float
-) -> Verdict:
+def check(budgets: Iterable[Budget], spent: Spent, *, key_id: str | None, combo: str | None, now: float) -> Verdict:
     """The verdict of the budgets that apply to a request with this key and combo; see the module doc."""
     applicable = set(scopes(key_id=key_id, combo=combo))
     degrade: Verdict | None = None

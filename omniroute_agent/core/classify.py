@@ -93,9 +93,7 @@ from typing import Any, Literal, TypedDict
 from omniroute_agent.errors import UpstreamError
 from omniroute_agent.providers.executor import finite_number, parse_retry_after
 
-FailureClass = Literal[
-    "rate_limit", "quota_exhausted", "auth", "transient", "model_or_context", "bad_request"
-]
+FailureClass = Literal["rate_limit", "quota_exhausted", "auth", "transient", "model_or_context", "bad_request"]
 Cooldown = Literal["none", "backoff", "retry_after", "long"]
 WindowKind = Literal["requests", "tokens", "input_tokens", "output_tokens"]
 
@@ -219,9 +217,7 @@ _NAMED: Mapping[str, FailureClass] = MappingProxyType(
         "FAILED_PRECONDITION": "model_or_context",  # Gemini: e.g. free tier not offered where we run
     }
 )
-_QUOTA_TOKENS = frozenset(
-    {"insufficient_quota", "billing_error", "billing_hard_limit_reached", "insufficient_balance"}
-)
+_QUOTA_TOKENS = frozenset({"insufficient_quota", "billing_error", "billing_hard_limit_reached", "insufficient_balance"})
 _RATE_LIMIT_TOKENS = frozenset({"rate_limit_exceeded", "rate_limit_error"})
 
 _QUOTA_WORDS = re.compile(

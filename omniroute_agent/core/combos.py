@@ -68,9 +68,7 @@ def _check_nesting(table: RoutingTable, row: ComboRow) -> None:
 
     def walk(name: str, path: tuple[str, ...]) -> None:
         if name in path:
-            raise InvalidRequest(
-                f"combo '{row.name}' makes a cycle: {' -> '.join((*path, name))}", param="models"
-            )
+            raise InvalidRequest(f"combo '{row.name}' makes a cycle: {' -> '.join((*path, name))}", param="models")
         if len(path) >= MAX_COMBO_DEPTH:
             raise InvalidRequest(
                 f"combo '{row.name}' nests deeper than {MAX_COMBO_DEPTH}: {' -> '.join((*path, name))}",

@@ -26,9 +26,7 @@ T = TypeVar("T")
 
 
 def fingerprint(*parts: Any) -> str:
-    return hashlib.sha256(
-        json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str).encode()
-    ).hexdigest()
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
 class IdempotencyConflict(GatewayError):

@@ -156,9 +156,7 @@ class Gateway:
                 idempotency_key, body_print, lambda: self._complete(call, request, client)
             )
         elif request.get("temperature") == 0:
-            done, replayed = await self.singleflight.run(
-                body_print, lambda: self._complete(call, request, client)
-            )
+            done, replayed = await self.singleflight.run(body_print, lambda: self._complete(call, request, client))
         else:
             return await self._complete(call, request, client)
         if replayed:
@@ -171,9 +169,7 @@ class Gateway:
     async def _complete(self, call: Call, request: ChatRequest, client: ClientBody | None) -> Completion:
         async def send(target: Target, provider: Provider, conn: ConnectionRow) -> _Answer:
             body = self._upstream_body(request, client, target, provider, stream=False)
-            req = build_request(
-                provider.format, provider.base_url, target.model, conn.secret, body, stream=False
-            )
+            req = build_request(provider.format, provider.base_url, target.model, conn.secret, body, stream=False)
             resp = await self.executor.send(req)
             self._note_quota(conn, resp.headers)
             try:
@@ -220,9 +216,7 @@ class Gateway:
 
         async def open_(target: Target, provider: Provider, conn: ConnectionRow) -> UpstreamStream:
             body = self._upstream_body(request, client, target, provider, stream=True)
-            req = build_request(
-                provider.format, provider.base_url, target.model, conn.secret, body, stream=True
-            )
+            req = build_request(provider.format, provider.base_url, target.model, conn.secret, body, stream=True)
             upstream = await self.executor.open_stream(req)
             self._note_quota(conn, upstream.headers)
             await upstream.prime(self.executor.first_byte_timeout)
@@ -257,9 +251,7 @@ class Gateway:
     ) -> Call:
         requested = str(request.get("model") or self.table.default_model or "").strip()
         if not requested:
-            raise InvalidRequest(
-                "name a model: none was given and no default_model is configured", param="model"
-            )
+            raise InvalidRequest("name a model: none was given and no default_model is configured", param="model")
         call = Call(
             request_id,
             surface,
@@ -269,9 +261,7 @@ class Gateway:
             combo=requested if requested in self.table.combos else None,
         )
         if self.budgets:
-            verdict = check(
-                self.budgets, self.ledger.spent, key_id=api_key_id, combo=call.combo, now=time.time()
-            )
+            verdict = check(self.budgets, self.ledger.spent, key_id=api_key_id, combo=call.combo, now=time.time())
             if verdict.decision == "block":
                 raise BudgetExceeded(verdict.message)
             if verdict.decision == "degrade" and verdict.degrade_to:
@@ -302,9 +292,7 @@ class Gateway:
             body = passthrough_body(provider.format, client.body, target.model, stream=stream)
         else:
             quirks = quirks_for(provider.id, provider.format, target.model)
-            body = CODECS[provider.format].request_from_hub(
-                self.replay.restore(request), target.model, quirks
-            )
+            body = CODECS[provider.format].request_from_hub(self.replay.restore(request), target.model, quirks)
         return json.dumps(body, ensure_ascii=False).encode()
 
     def _note_quota(self, conn: ConnectionRow, headers: Any) -> None:

@@ -64,9 +64,7 @@ class Metrics:
                     "provider": target.partition("/")[0],
                     "requests": series.total,
                     "failed": series.failed,
-                    "success_rate": round(1 - window_failures / len(series.calls), 4)
-                    if series.calls
-                    else None,
+                    "success_rate": round(1 - window_failures / len(series.calls), 4) if series.calls else None,
                     "latency_ms": {
                         "p50": round(percentile(latencies, 50), 2),
                         "p95": round(percentile(latencies, 95), 2),

@@ -107,18 +107,14 @@ class Router(Generic[T]):
             latency_p95_ms=p95,
             error_rate=error_rate,
             recent_requests=requests,
-            quota_headroom=self.accounts.headroom_of(target.provider.enabled_connections)
-            if target.provider
-            else 1.0,
+            quota_headroom=self.accounts.headroom_of(target.provider.enabled_connections) if target.provider else 1.0,
         )
 
     def health(self, target: Target) -> float:
         provider = target.provider
         if provider is None or not provider.enabled_connections or self.breaker.state(provider.id) == "open":
             return 0.0
-        ready = [
-            c for c in provider.enabled_connections if self.accounts.cooldown_left(c.id, target.model) <= 0
-        ]
+        ready = [c for c in provider.enabled_connections if self.accounts.cooldown_left(c.id, target.model) <= 0]
         return len(ready) / len(provider.enabled_connections)
 
     async def walk(self, requested: str, attempts: list[Attempt], call: AttemptCall[T]) -> tuple[T, Picked]:
@@ -193,9 +189,7 @@ class Router(Generic[T]):
                     break
         return None, (None if tried else soonest), None
 
-    def _connections(
-        self, target: Target, provider: Provider
-    ) -> tuple[list[ConnectionRow], list[ConnectionRow]]:
+    def _connections(self, target: Target, provider: Provider) -> tuple[list[ConnectionRow], list[ConnectionRow]]:
         strategy: Strategy | None = provider.account_strategy  # type: ignore[assignment]
         ready, cooling = self.accounts.order(provider, model=target.model, strategy=strategy)
         if target.pin:

@@ -117,9 +117,7 @@ class ComboState:
 def validate_strategy(name: str) -> None:
     """Rejects a strategy name `order` does not know (called when a combo is saved)."""
     if name not in STRATEGIES:
-        raise InvalidRequest(
-            f"unknown strategy '{name}' (supported: {', '.join(STRATEGIES)})", param="strategy"
-        )
+        raise InvalidRequest(f"unknown strategy '{name}' (supported: {', '.join(STRATEGIES)})", param="strategy")
 
 
 def order(
@@ -222,9 +220,7 @@ def _context(views: Sequence[TargetView], state: ComboState, rng: random.Random,
     return _known_first(views, lambda v: None if v.context_window is None else -v.context_window)
 
 
-def _auto(
-    views: Sequence[TargetView], state: ComboState, rng: random.Random, exploration: float
-) -> list[int]:
+def _auto(views: Sequence[TargetView], state: ComboState, rng: random.Random, exploration: float) -> list[int]:
     if exploration > 0 and rng.random() < exploration:
         return _random(views, state, rng, exploration)
     scores = score(views)

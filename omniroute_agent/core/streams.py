@@ -69,9 +69,7 @@ class ChatStream:
         self.attempts = attempts
         self.usage: Usage = empty_usage()
         client: Codec = CODECS[plan.client_format]
-        self.media_type = (
-            "application/json" if plan.client_framing == "json-array" else client.stream_media_type
-        )
+        self.media_type = "application/json" if plan.client_framing == "json-array" else client.stream_media_type
 
     async def events(self) -> AsyncIterator[bytes]:
         plan = self._plan
@@ -142,9 +140,9 @@ class _OpenAIPassthrough:
         if self._tap.error is not None:
             return tail, str(self._tap.error.get("message", "upstream error in stream"))
         if not self._tap.done:
-            return tail + self.fail(
-                UpstreamError("upstream stream ended without [DONE]", status=502, code=_CUT)
-            ), ("upstream stream ended without its terminal frame")
+            return tail + self.fail(UpstreamError("upstream stream ended without [DONE]", status=502, code=_CUT)), (
+                "upstream stream ended without its terminal frame"
+            )
         return tail, None
 
     def fail(self, exc: GatewayError) -> bytes:
@@ -220,9 +218,7 @@ class _Translation:
         if not self._decoder.done:
             cut = UpstreamError("upstream stream ended without its terminal frame", status=502, code=_CUT)
             return out + self.fail(cut), cut.message
-        return out + b"".join(
-            self._writer.frame(f) for f in self._encoder.finish()
-        ) + self._writer.end(), None
+        return out + b"".join(self._writer.frame(f) for f in self._encoder.finish()) + self._writer.end(), None
 
     def fail(self, exc: GatewayError) -> bytes:
         return b"".join(self._writer.frame(f) for f in self._encoder.error(exc)) + self._writer.end()

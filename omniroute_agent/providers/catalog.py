@@ -103,9 +103,7 @@ CATALOG: dict[str, ProviderSpec] = {
             (),
             ("mistral-large-latest", "mistral-small-latest", "codestral-latest"),
         ),
-        ProviderSpec(
-            "xai", "openai", "https://api.x.ai/v1", ("XAI_API_KEY",), ("grok",), ("grok-4", "grok-3-mini")
-        ),
+        ProviderSpec("xai", "openai", "https://api.x.ai/v1", ("XAI_API_KEY",), ("grok",), ("grok-4", "grok-3-mini")),
         ProviderSpec(
             "together",
             "openai",

@@ -36,9 +36,7 @@ class UpstreamResponse:
     body: bytes
 
 
-def build_request(
-    fmt: Format, base_url: str, model: str, secret: str, body: bytes, *, stream: bool
-) -> UpstreamRequest:
+def build_request(fmt: Format, base_url: str, model: str, secret: str, body: bytes, *, stream: bool) -> UpstreamRequest:
     rules = WIRE_RULES[fmt]
     path = (rules.stream_path if stream else rules.path).replace("{model}", model)
     headers = {
@@ -77,9 +75,7 @@ def finite_number(value: str | None) -> float | None:
 
 
 class Executor:
-    def __init__(
-        self, session: aiohttp.ClientSession, *, request_timeout: float, idle_timeout: float
-    ) -> None:
+    def __init__(self, session: aiohttp.ClientSession, *, request_timeout: float, idle_timeout: float) -> None:
         self._session = session
         self._timeout = aiohttp.ClientTimeout(total=request_timeout, sock_connect=min(10.0, request_timeout))
         self._stream_timeout = aiohttp.ClientTimeout(
@@ -90,9 +86,7 @@ class Executor:
 
     async def send(self, req: UpstreamRequest) -> UpstreamResponse:
         try:
-            async with self._session.post(
-                req.url, data=req.body, headers=req.headers, timeout=self._timeout
-            ) as resp:
+            async with self._session.post(req.url, data=req.body, headers=req.headers, timeout=self._timeout) as resp:
                 body = await resp.read()
                 headers = _lower(resp.headers)
                 if resp.status >= 400:

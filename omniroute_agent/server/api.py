@@ -183,9 +183,7 @@ async def list_combos(request: Request) -> JSONResponse:
 async def put_combo(request: Request) -> Response:
     try:
         body = await _body(request, ComboBody)
-        combo = await _admin(request).save_combo(
-            request.path_params["name"], body.strategy, body.models, body.config
-        )
+        combo = await _admin(request).save_combo(request.path_params["name"], body.strategy, body.models, body.config)
     except GatewayError as exc:
         return _error(exc)
     return JSONResponse(
@@ -228,9 +226,7 @@ async def get_price(request: Request) -> Response:
 async def put_price(request: Request) -> Response:
     try:
         body = await _body(request, PriceBody)
-        row = PriceRow(
-            request.path_params["model"], body.input, body.output, body.cached_input, body.context_window
-        )
+        row = PriceRow(request.path_params["model"], body.input, body.output, body.cached_input, body.context_window)
         await _admin(request).save_price(row)
     except GatewayError as exc:
         return _error(exc)

@@ -17,9 +17,7 @@ def load_template() -> dict[str, Any]:
     return card
 
 
-def build_card(
-    template: dict[str, Any], *, base_url: str, skills: Iterable[str], secured: bool
-) -> dict[str, Any]:
+def build_card(template: dict[str, Any], *, base_url: str, skills: Iterable[str], secured: bool) -> dict[str, Any]:
     """The 0.3 card: top-level `url` and transport, the same interface in `supportedInterfaces`
     (what 1.x clients read), and a bearer scheme when gateway keys are enforced."""
     listed = [s["id"] for s in template.get("skills", [])]
@@ -35,8 +33,6 @@ def build_card(
         },
     ]
     if secured:
-        card["securitySchemes"] = {
-            "bearer": {"type": "http", "scheme": "bearer", "description": "a gateway API key"}
-        }
+        card["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer", "description": "a gateway API key"}}
         card["security"] = [{"bearer": []}]
     return card

@@ -2,9 +2,11 @@
 
 from omniroute_agent.store.base import (
     ApiKeyRow,
+    AuditRow,
     BudgetRow,
     ComboRow,
     ConnectionRow,
+    MemoryRow,
     PriceRow,
     ProviderRow,
     Store,
@@ -14,9 +16,11 @@ from omniroute_agent.store.base import (
 
 __all__ = [
     "ApiKeyRow",
+    "AuditRow",
     "BudgetRow",
     "ComboRow",
     "ConnectionRow",
+    "MemoryRow",
     "PriceRow",
     "ProviderRow",
     "Store",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -45,6 +46,7 @@ class ApiKeyRow:
     id: str
     key_hash: str
     label: str = ""
+    scopes: list[str] = field(default_factory=lambda: ["*"])
 
 
 @dataclass(slots=True)
@@ -98,6 +100,29 @@ class TaskRow:
     created_at: float
     updated_at: float
     body: dict[str, Any]
+    owner: str | None = None  # the gateway key id that created it ("local" for stdio)
+
+
+@dataclass(slots=True)
+class AuditRow:
+    ts: float
+    tool: str
+    key_id: str | None
+    transport: str  # stdio | http | sse
+    input_hash: str
+    output_summary: str
+    duration_ms: float
+    success: bool
+    error_code: str | None = None
+
+
+@dataclass(slots=True)
+class MemoryRow:
+    id: int
+    owner: str
+    text: str
+    tags: str
+    created_at: float
 
 
 class Store(Protocol):
@@ -118,9 +143,7 @@ class Store(Protocol):
     async def add_usage(self, rows: Sequence[UsageRow]) -> None: ...
     async def list_usage(self, *, limit: int = 100) -> list[UsageRow]: ...
     async def usage_for_request(self, request_id: str) -> list[UsageRow]: ...
-    async def spent_usd(
-        self, *, since: float, combo: str | None = None, api_key_id: str | None = None
-    ) -> float: ...
+    async def spent_usd(self, *, since: float, combo: str | None = None, api_key_id: str | None = None) -> float: ...
     async def cost_by_day(self, *, since: float) -> list[tuple[float, str | None, str | None, float]]: ...
     async def usage_totals(self, *, since: float, group_by: str) -> list[dict[str, Any]]: ...
 
@@ -135,5 +158,31 @@ class Store(Protocol):
 
     async def save_task(self, row: TaskRow) -> None: ...
     async def get_task(self, task_id: str) -> TaskRow | None: ...
+    async def list_tasks(
+        self, *, owner: str | None = None, skill: str | None = None, limit: int = 50
+    ) -> list[TaskRow]: ...
+
+    async def add_audit(self, rows: Sequence[AuditRow]) -> None: ...
+    async def list_audit(
+        self,
+        *,
+        tool: str | None = None,
+        key_id: str | None = None,
+        success: bool | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[AuditRow]: ...
+    async def audit_stats(self) -> list[dict[str, Any]]: ...
+
+    async def add_memory(self, owner: str, text: str, tags: str) -> MemoryRow: ...
+    async def search_memory(self, owner: str, query: str, *, limit: int = 10) -> list[MemoryRow]: ...
+    async def clear_memory(self, owner: str) -> int: ...
+
+    async def skill_settings(self, owner: str) -> dict[str, bool]: ...
+    async def set_skill_enabled(self, owner: str, skill: str, enabled: bool) -> None: ...
+
+    async def integrity_check(self) -> list[str]: ...
+    async def backup(self, path: Path) -> None: ...
+    async def repair(self) -> None: ...
 
     async def ping(self) -> bool: ...

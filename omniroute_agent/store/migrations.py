@@ -92,4 +92,44 @@ MIGRATIONS: tuple[str, ...] = (
         degrade_to TEXT
     );
     """,
+    # 3: MCP (key scopes, audit, memory, skill settings) and task owners
+    """
+    ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '["*"]';
+    ALTER TABLE a2a_tasks ADD COLUMN owner TEXT;
+    CREATE INDEX a2a_tasks_owner ON a2a_tasks(owner, updated_at);
+    CREATE TABLE mcp_audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts REAL NOT NULL,
+        tool TEXT NOT NULL,
+        key_id TEXT,
+        transport TEXT NOT NULL,
+        input_hash TEXT NOT NULL,
+        output_summary TEXT NOT NULL DEFAULT '',
+        duration_ms REAL NOT NULL,
+        success INTEGER NOT NULL,
+        error_code TEXT
+    );
+    CREATE INDEX mcp_audit_tool_ts ON mcp_audit(tool, ts);
+    CREATE TABLE memory (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        owner TEXT NOT NULL,
+        text TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX memory_owner ON memory(owner);
+    CREATE VIRTUAL TABLE memory_fts USING fts5(text, tags, content='memory', content_rowid='id');
+    CREATE TRIGGER memory_ai AFTER INSERT ON memory BEGIN
+        INSERT INTO memory_fts(rowid, text, tags) VALUES (new.id, new.text, new.tags);
+    END;
+    CREATE TRIGGER memory_ad AFTER DELETE ON memory BEGIN
+        INSERT INTO memory_fts(memory_fts, rowid, text, tags) VALUES ('delete', old.id, old.text, old.tags);
+    END;
+    CREATE TABLE skill_settings (
+        owner TEXT NOT NULL,
+        skill TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        PRIMARY KEY (owner, skill)
+    );
+    """,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,9 +13,11 @@ import aiosqlite
 
 from omniroute_agent.store.base import (
     ApiKeyRow,
+    AuditRow,
     BudgetRow,
     ComboRow,
     ConnectionRow,
+    MemoryRow,
     PriceRow,
     ProviderRow,
     TaskRow,
@@ -37,6 +40,19 @@ _GROUPS = {
     "key": "api_key_id",
     "surface": "surface",
 }
+
+
+def statements(script: str) -> list[str]:
+    """A migration script as single statements (a trigger body's `;` does not end its statement)."""
+    out: list[str] = []
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                out.append(buffer.strip())
+            buffer = ""
+    return out
 
 
 class SqliteStore:
@@ -72,7 +88,7 @@ class SqliteStore:
                 row = await cur.fetchone()
             version = int(row[0]) if row else 0
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
+                for statement in statements(script):
                     await self.db.execute(statement)
                 await self.db.execute(f"PRAGMA user_version = {number}")
             await self.db.commit()
@@ -113,8 +129,7 @@ class SqliteStore:
             "SELECT id, format, base_url, models, aliases, options FROM providers ORDER BY id"
         ) as cur:
             return [
-                ProviderRow(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), json.loads(r[5]))
-                async for r in cur
+                ProviderRow(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), json.loads(r[5])) async for r in cur
             ]
 
     async def upsert_connection(self, row: ConnectionRow) -> None:
@@ -158,15 +173,15 @@ class SqliteStore:
 
     async def upsert_api_key(self, row: ApiKeyRow) -> None:
         await self.db.execute(
-            "INSERT INTO api_keys (id, key_hash, label) VALUES (?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET key_hash=excluded.key_hash, label=excluded.label",
-            (row.id, row.key_hash, row.label),
+            "INSERT INTO api_keys (id, key_hash, label, scopes) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET key_hash=excluded.key_hash, label=excluded.label, scopes=excluded.scopes",
+            (row.id, row.key_hash, row.label, json.dumps(row.scopes)),
         )
         await self.db.commit()
 
     async def list_api_keys(self) -> list[ApiKeyRow]:
-        async with self.db.execute("SELECT id, key_hash, label FROM api_keys ORDER BY rowid") as cur:
-            return [ApiKeyRow(r[0], r[1], r[2]) async for r in cur]
+        async with self.db.execute("SELECT id, key_hash, label, scopes FROM api_keys ORDER BY rowid") as cur:
+            return [ApiKeyRow(r[0], r[1], r[2], json.loads(r[3])) async for r in cur]
 
     # usage
 
@@ -237,9 +252,7 @@ class SqliteStore:
                 async for r in cur
             ]
 
-    async def spent_usd(
-        self, *, since: float, combo: str | None = None, api_key_id: str | None = None
-    ) -> float:
+    async def spent_usd(self, *, since: float, combo: str | None = None, api_key_id: str | None = None) -> float:
         sql = "SELECT COALESCE(SUM(cost_usd), 0) FROM usage WHERE ts >= ?"
         args: list[object] = [since]
         if combo is not None:
@@ -341,8 +354,8 @@ class SqliteStore:
 
     async def save_task(self, row: TaskRow) -> None:
         await self.db.execute(
-            "INSERT INTO a2a_tasks (id, context_id, state, skill, created_at, updated_at, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET state=excluded.state, "
+            "INSERT INTO a2a_tasks (id, context_id, state, skill, created_at, updated_at, body, owner) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET state=excluded.state, "
             "updated_at=excluded.updated_at, body=excluded.body",
             (
                 row.id,
@@ -352,14 +365,145 @@ class SqliteStore:
                 row.created_at,
                 row.updated_at,
                 json.dumps(row.body),
+                row.owner,
             ),
         )
         await self.db.commit()
 
     async def get_task(self, task_id: str) -> TaskRow | None:
         async with self.db.execute(
-            "SELECT id, context_id, state, skill, created_at, updated_at, body FROM a2a_tasks WHERE id = ?",
+            "SELECT id, context_id, state, skill, created_at, updated_at, body, owner FROM a2a_tasks WHERE id = ?",
             (task_id,),
         ) as cur:
             r = await cur.fetchone()
-        return None if r is None else TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
+        return None if r is None else TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7])
+
+    async def list_tasks(self, *, owner: str | None = None, skill: str | None = None, limit: int = 50) -> list[TaskRow]:
+        sql = "SELECT id, context_id, state, skill, created_at, updated_at, body, owner FROM a2a_tasks WHERE 1 = 1"
+        args: list[object] = []
+        if owner is not None:
+            sql, args = sql + " AND owner = ?", [*args, owner]
+        if skill is not None:
+            sql, args = sql + " AND skill = ?", [*args, skill]
+        async with self.db.execute(sql + " ORDER BY updated_at DESC LIMIT ?", [*args, limit]) as cur:
+            return [TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7]) async for r in cur]
+
+    # MCP audit
+
+    async def add_audit(self, rows: Sequence[AuditRow]) -> None:
+        await self.db.executemany(
+            "INSERT INTO mcp_audit (ts, tool, key_id, transport, input_hash, output_summary, duration_ms, success, "
+            "error_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.ts,
+                    r.tool,
+                    r.key_id,
+                    r.transport,
+                    r.input_hash,
+                    r.output_summary,
+                    r.duration_ms,
+                    int(r.success),
+                    r.error_code,
+                )
+                for r in rows
+            ],
+        )
+        await self.db.commit()
+
+    async def list_audit(
+        self,
+        *,
+        tool: str | None = None,
+        key_id: str | None = None,
+        success: bool | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[AuditRow]:
+        sql = (
+            "SELECT ts, tool, key_id, transport, input_hash, output_summary, duration_ms, success, error_code "
+            "FROM mcp_audit WHERE 1 = 1"
+        )
+        args: list[object] = []
+        for column, value in (("tool", tool), ("key_id", key_id)):
+            if value is not None:
+                sql, args = sql + f" AND {column} = ?", [*args, value]
+        if success is not None:
+            sql, args = sql + " AND success = ?", [*args, int(success)]
+        async with self.db.execute(sql + " ORDER BY seq DESC LIMIT ? OFFSET ?", [*args, limit, offset]) as cur:
+            return [AuditRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8]) async for r in cur]
+
+    async def audit_stats(self) -> list[dict[str, Any]]:
+        async with self.db.execute(
+            "SELECT tool, COUNT(*), SUM(success = 0), AVG(duration_ms), MAX(ts) FROM mcp_audit GROUP BY tool "
+            "ORDER BY COUNT(*) DESC"
+        ) as cur:
+            return [
+                {
+                    "tool": r[0],
+                    "calls": r[1],
+                    "errors": r[2] or 0,
+                    "avg_duration_ms": round(r[3] or 0.0, 3),
+                    "last_call": r[4],
+                }
+                async for r in cur
+            ]
+
+    # memory, bound to an owner (a gateway key id)
+
+    async def add_memory(self, owner: str, text: str, tags: str) -> MemoryRow:
+        now = time.time()
+        cur = await self.db.execute(
+            "INSERT INTO memory (owner, text, tags, created_at) VALUES (?, ?, ?, ?)", (owner, text, tags, now)
+        )
+        await self.db.commit()
+        return MemoryRow(int(cur.lastrowid or 0), owner, text, tags, now)
+
+    async def search_memory(self, owner: str, query: str, *, limit: int = 10) -> list[MemoryRow]:
+        words = [w for w in "".join(c if c.isalnum() else " " for c in query).split() if w]
+        if not words:
+            sql, args = (
+                ("SELECT id, owner, text, tags, created_at FROM memory WHERE owner = ? ORDER BY id DESC LIMIT ?"),
+                (owner, limit),
+            )
+        else:
+            match = " OR ".join(f'"{w}"' for w in words)  # quoted terms: the query language never reaches FTS
+            sql = (
+                "SELECT m.id, m.owner, m.text, m.tags, m.created_at FROM memory_fts f JOIN memory m "
+                "ON m.id = f.rowid WHERE memory_fts MATCH ? AND m.owner = ? ORDER BY rank LIMIT ?"
+            )
+            args = (match, owner, limit)  # type: ignore[assignment]
+        async with self.db.execute(sql, args) as cur:
+            return [MemoryRow(r[0], r[1], r[2], r[3], r[4]) async for r in cur]
+
+    async def clear_memory(self, owner: str) -> int:
+        cur = await self.db.execute("DELETE FROM memory WHERE owner = ?", (owner,))
+        await self.db.commit()
+        return cur.rowcount
+
+    async def skill_settings(self, owner: str) -> dict[str, bool]:
+        async with self.db.execute("SELECT skill, enabled FROM skill_settings WHERE owner = ?", (owner,)) as cur:
+            return {r[0]: bool(r[1]) async for r in cur}
+
+    async def set_skill_enabled(self, owner: str, skill: str, enabled: bool) -> None:
+        await self.db.execute(
+            "INSERT INTO skill_settings (owner, skill, enabled) VALUES (?, ?, ?) "
+            "ON CONFLICT(owner, skill) DO UPDATE SET enabled=excluded.enabled",
+            (owner, skill, int(enabled)),
+        )
+        await self.db.commit()
+
+    # database health
+
+    async def integrity_check(self) -> list[str]:
+        async with self.db.execute("PRAGMA integrity_check") as cur:
+            return [str(r[0]) async for r in cur]
+
+    async def backup(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await self.db.execute("VACUUM INTO ?", (str(path),))
+
+    async def repair(self) -> None:
+        await self.db.execute("REINDEX")
+        await self.db.commit()
+        await self.db.execute("VACUUM")

@@ -31,9 +31,7 @@ from tests.fakes.upstream import WIRE, FakeUpstream, Reply
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 AUTH = {"Authorization": f"Bearer {GATEWAY_KEY}"}
-FIXTURE_ANSWER = json.loads((WIRE / "openai-chat/text.response.json").read_text())["choices"][0]["message"][
-    "content"
-]
+FIXTURE_ANSWER = json.loads((WIRE / "openai-chat/text.response.json").read_text())["choices"][0]["message"]["content"]
 assert FIXTURE_ANSWER == "The capital of France is Paris."
 
 
@@ -50,9 +48,7 @@ async def sdk_client(gw: GatewayProcess, wire: list[httpx.Request] | None = None
             wire.append(request)
 
     async with httpx.AsyncClient(headers=AUTH, timeout=30, event_hooks={"request": [keep]}) as hc:
-        client = await ClientFactory(ClientConfig(streaming=False, httpx_client=hc)).create_from_url(
-            gw.base_url
-        )
+        client = await ClientFactory(ClientConfig(streaming=False, httpx_client=hc)).create_from_url(gw.base_url)
         try:
             yield client
         finally:
@@ -84,9 +80,7 @@ def routing_trace(task: Task) -> dict[str, Any]:
     return trace
 
 
-async def rpc_raw(
-    gw: GatewayProcess, body: bytes | str, headers: dict[str, str] | None = AUTH
-) -> httpx.Response:
+async def rpc_raw(gw: GatewayProcess, body: bytes | str, headers: dict[str, str] | None = AUTH) -> httpx.Response:
     async with httpx.AsyncClient(timeout=30) as hc:
         return await hc.post(
             gw.base_url + "/a2a",
@@ -98,9 +92,7 @@ async def rpc_raw(
 async def rpc(
     gw: GatewayProcess, method: str, params: Any, *, rid: Any = 1, headers: dict[str, str] | None = AUTH
 ) -> httpx.Response:
-    return await rpc_raw(
-        gw, json.dumps({"jsonrpc": "2.0", "id": rid, "method": method, "params": params}), headers
-    )
+    return await rpc_raw(gw, json.dumps({"jsonrpc": "2.0", "id": rid, "method": method, "params": params}), headers)
 
 
 def raw_message(text: str = "What is the capital of France?", **extra: Any) -> dict[str, Any]:
@@ -241,9 +233,7 @@ async def test_send_and_get_through_sdk(gateway: GatewayProcess, upstream: FakeU
 # ---------------------------------------------------------------- 3. routing by metadata
 
 
-async def test_metadata_model_routes_to_named_provider(
-    gateway: GatewayProcess, upstream: FakeUpstream
-) -> None:
+async def test_metadata_model_routes_to_named_provider(gateway: GatewayProcess, upstream: FakeUpstream) -> None:
     """skills/smart_routing.py: message metadata `model` names the target; the artifact metadata
     carries the routing trace naming the model that answered."""
     async with sdk_client(gateway) as client:
@@ -323,9 +313,7 @@ async def test_all_targets_failing_fails_the_task(gateway: GatewayProcess, upstr
 
 
 @pytest.fixture(scope="module")
-def shared_gateway(
-    tmp_path_factory: pytest.TempPathFactory, upstream_server: FakeUpstream
-) -> Iterator[GatewayProcess]:
+def shared_gateway(tmp_path_factory: pytest.TempPathFactory, upstream_server: FakeUpstream) -> Iterator[GatewayProcess]:
     """One gateway for the bad-input table: every case must leave it serving the next."""
     root = tmp_path_factory.mktemp("a2a-bad-input")
     gw = start_gateway(root / "data", write_config(root / "omniroute.toml", upstream_server))
@@ -435,9 +423,7 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("body", "status", "code", "rid"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT]
-)
+@pytest.mark.parametrize(("body", "status", "code", "rid"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT])
 async def test_bad_input(
     shared_gateway: GatewayProcess,
     upstream: FakeUpstream,

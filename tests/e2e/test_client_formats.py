@@ -28,9 +28,7 @@ AUTH = {"authorization": f"Bearer {GATEWAY_KEY}"}
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory: pytest.TempPathFactory, upstream_server: FakeUpstream) -> Iterator[GatewayProcess]:
     root: Path = tmp_path_factory.mktemp("clients")
-    config = write_format_config(
-        root / "omniroute.toml", upstream_server, server_extra="claude_code_bypass = true"
-    )
+    config = write_format_config(root / "omniroute.toml", upstream_server, server_extra="claude_code_bypass = true")
     gateway = start_gateway(root / "data", config)
     yield gateway
     gateway.stop()
@@ -47,15 +45,11 @@ def model(fmt: str) -> str:
 # ---------------------------------------------------------------- errors in the client's format
 
 
-def test_an_upstream_400_reaches_an_anthropic_client_as_an_anthropic_error(
-    gw: GatewayProcess, upstream: FakeUpstream
-):
+def test_an_upstream_400_reaches_an_anthropic_client_as_an_anthropic_error(gw: GatewayProcess, upstream: FakeUpstream):
     """A provider's own 400 (OpenAI format) keeps its status and message, in Anthropic's shape."""
     upstream.script("up-openai", Reply.error("openai-chat", 400))
     with anthropic_client(gw) as client, pytest.raises(anthropic.BadRequestError) as caught:
-        client.messages.create(
-            model=model("openai"), max_tokens=64, messages=[{"role": "user", "content": "hi"}]
-        )
+        client.messages.create(model=model("openai"), max_tokens=64, messages=[{"role": "user", "content": "hi"}])
     assert caught.value.status_code == 400
     assert caught.value.body["type"] == "error"  # type: ignore[index]
     assert "Invalid type for 'temperature'" in str(caught.value)
@@ -80,16 +74,12 @@ def test_every_target_rate_limited_reaches_an_openai_client_as_429(
         openai.OpenAI(base_url=gw.v1, api_key=GATEWAY_KEY, max_retries=0) as client,
         pytest.raises(openai.RateLimitError) as caught,
     ):
-        client.chat.completions.create(
-            model=model(upstream_format), messages=[{"role": "user", "content": "hi"}]
-        )
+        client.chat.completions.create(model=model(upstream_format), messages=[{"role": "user", "content": "hi"}])
     assert caught.value.response.headers.get("retry-after")
 
 
 def test_a_gemini_client_gets_google_errors(gw: GatewayProcess):
-    client = genai.Client(
-        api_key=GATEWAY_KEY, http_options=gt.HttpOptions(base_url=gw.base_url, api_version="v1beta")
-    )
+    client = genai.Client(api_key=GATEWAY_KEY, http_options=gt.HttpOptions(base_url=gw.base_url, api_version="v1beta"))
     with pytest.raises(genai_errors.ClientError) as caught:
         client.models.generate_content(model="nope/x", contents="hi")
     assert caught.value.code == 404
@@ -100,9 +90,7 @@ def test_a_gemini_client_gets_google_errors(gw: GatewayProcess):
 @pytest.mark.parametrize(
     ("path", "headers", "status", "shape"),
     [
-        pytest.param(
-            "/v1/messages", {"x-api-key": "wrong-key-123"}, 401, "anthropic", id="anthropic-x-api-key"
-        ),
+        pytest.param("/v1/messages", {"x-api-key": "wrong-key-123"}, 401, "anthropic", id="anthropic-x-api-key"),
         pytest.param(
             "/v1beta/models/m:generateContent", {"x-goog-api-key": "wrong"}, 401, "gemini", id="gemini-header"
         ),
@@ -134,9 +122,7 @@ def test_refused_keys_are_answered_in_the_client_format(
             {},
             id="gemini-header",
         ),
-        pytest.param(
-            f"/v1beta/models/{model('gemini')}:generateContent", {}, {"key": GATEWAY_KEY}, id="gemini-query"
-        ),
+        pytest.param(f"/v1beta/models/{model('gemini')}:generateContent", {}, {"key": GATEWAY_KEY}, id="gemini-query"),
     ],
 )
 def test_each_client_family_can_send_the_key_its_own_way(
@@ -159,9 +145,7 @@ def test_audio_to_an_anthropic_target_is_a_400_naming_it(gw: GatewayProcess, ups
         openai.OpenAI(base_url=gw.v1, api_key=GATEWAY_KEY, max_retries=0) as client,
         pytest.raises(openai.BadRequestError) as caught,
     ):
-        client.chat.completions.create(
-            model=model("anthropic"), messages=[{"role": "user", "content": [audio]}]
-        )
+        client.chat.completions.create(model=model("anthropic"), messages=[{"role": "user", "content": [audio]}])
     assert "input_audio" in str(caught.value)
     assert upstream.requests_to("up-anthropic") == [], "nothing was sent"
 
@@ -321,9 +305,7 @@ def _two_turns(
     with openai.OpenAI(base_url=gw.v1, api_key=GATEWAY_KEY, max_retries=0) as client:
         model_name = f"{provider}/{MODEL[provider.removeprefix('up-')]}"
         if stream:
-            with client.chat.completions.stream(
-                model=model_name, messages=history, tools=tools, **extra
-            ) as s:  # type: ignore[arg-type]
+            with client.chat.completions.stream(model=model_name, messages=history, tools=tools, **extra) as s:  # type: ignore[arg-type]
                 message = s.get_final_completion().choices[0].message
         else:
             message = (

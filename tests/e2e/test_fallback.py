@@ -96,9 +96,7 @@ def test_every_target_failing_gives_one_error_naming_each_attempt(
     assert again.status_code == 200, f"the server keeps serving: {again.text}"
 
 
-def test_an_unreachable_provider_falls_back(
-    tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]
-):
+def test_an_unreachable_provider_falls_back(tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]):
     """A connection refused is a failure of that target, not of the request."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -153,9 +151,7 @@ def test_the_openai_sdk_raises_on_a_stream_cut_mid_way(gateway: GatewayProcess, 
 
 
 @pytest.fixture
-def impatient_gateway(
-    tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]
-) -> GatewayProcess:
+def impatient_gateway(tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]) -> GatewayProcess:
     """REQUEST_TIMEOUT_MS and STREAM_IDLE_TIMEOUT_MS from the environment, short."""
     env = clean_env(REQUEST_TIMEOUT_MS="400", STREAM_IDLE_TIMEOUT_MS="400")
     gw = start_gateway(tmp_path / "data", write_config(tmp_path / "c.toml", upstream), env=env)

@@ -101,9 +101,7 @@ async def test_read_tools_answer_from_the_live_core(gateway: GatewayProcess):
     async with http_client(gateway, "legacy") as client:
         health = (await client.call_tool("omniroute_get_health", {})).structured_content
         combos = (await client.call_tool("omniroute_list_combos", {})).structured_content
-        catalog = (
-            await client.call_tool("omniroute_list_models_catalog", {"provider": "backup"})
-        ).structured_content
+        catalog = (await client.call_tool("omniroute_list_models_catalog", {"provider": "backup"})).structured_content
     assert health is not None
     assert combos is not None
     assert catalog is not None
@@ -142,9 +140,7 @@ async def test_bad_tool_calls_are_error_results_and_the_server_keeps_serving(
         assert not again.is_error
 
 
-async def test_every_target_failing_is_an_error_result_naming_the_attempts(
-    tmp_path: Path, upstream: FakeUpstream
-):
+async def test_every_target_failing_is_an_error_result_naming_the_attempts(tmp_path: Path, upstream: FakeUpstream):
     upstream.set_default("fake", Reply.error("openai-chat", 500))
     upstream.set_default("backup", Reply.error("openai-chat", 500))
     async with stdio_client(tmp_path, upstream, "legacy") as client:

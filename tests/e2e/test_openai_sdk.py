@@ -19,9 +19,7 @@ def client(gw: GatewayProcess, key: str = GATEWAY_KEY) -> openai.OpenAI:
     return openai.OpenAI(base_url=gw.v1, api_key=key, max_retries=0, timeout=20)
 
 
-def test_non_streaming_chat_answers_from_the_combo_first_target(
-    gateway: GatewayProcess, upstream: FakeUpstream
-):
+def test_non_streaming_chat_answers_from_the_combo_first_target(gateway: GatewayProcess, upstream: FakeUpstream):
     """A combo name resolves to its first target; the upstream gets the target's model name."""
     done = client(gateway).chat.completions.create(model="stack", messages=USER)  # type: ignore[arg-type]
     assert done.choices[0].message.content == FIXTURE_TEXT
@@ -89,9 +87,7 @@ BAD_INPUT = [
     pytest.param(b"[1, 2]", 400, "invalid_request", id="not-an-object"),
     pytest.param(json.dumps({"messages": USER}).encode(), 400, "invalid_request", id="missing-model"),
     pytest.param(json.dumps({"model": "stack"}).encode(), 400, "invalid_request", id="missing-messages"),
-    pytest.param(
-        json.dumps({"model": "stack", "messages": []}).encode(), 400, "invalid_request", id="empty-messages"
-    ),
+    pytest.param(json.dumps({"model": "stack", "messages": []}).encode(), 400, "invalid_request", id="empty-messages"),
     pytest.param(
         json.dumps({"model": "no-such-model", "messages": USER}).encode(),
         404,
@@ -141,9 +137,7 @@ def test_a_wrong_or_missing_gateway_key_is_refused(gateway: GatewayProcess, key:
     assert resp.json()["error"]["code"] == "invalid_api_key"
 
 
-def test_an_upstream_bad_request_is_passed_through_with_its_status(
-    gateway: GatewayProcess, upstream: FakeUpstream
-):
+def test_an_upstream_bad_request_is_passed_through_with_its_status(gateway: GatewayProcess, upstream: FakeUpstream):
     """A plain 400 from an OpenAI-format upstream is the caller's error: no fallback, same body."""
     from tests.fakes.upstream import Reply
 

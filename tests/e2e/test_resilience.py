@@ -30,9 +30,7 @@ USER = [{"role": "user", "content": "hi"}]
 A, B, C = "a/gpt-4.1-mini", "b/gpt-4.1-mini", "c/gpt-4.1-mini"
 
 
-def config(
-    upstream: FakeUpstream, *, extra: str = "", routing: str = "", dead_port: int | None = None
-) -> str:
+def config(upstream: FakeUpstream, *, extra: str = "", routing: str = "", dead_port: int | None = None) -> str:
     a_url = f"http://127.0.0.1:{dead_port}/v1" if dead_port else upstream.url("a")
     return f"""
 [server]
@@ -219,9 +217,7 @@ async def route_on(surface: str, gw: GatewayProcess) -> tuple[bool, list[dict[st
 
 
 def _last_trace(gw: GatewayProcess) -> list[dict[str, Any]]:
-    return list(
-        httpx.get(gw.base_url + "/api/logs", headers=AUTH, params={"limit": 1}).json()["calls"][0]["attempts"]
-    )
+    return list(httpx.get(gw.base_url + "/api/logs", headers=AUTH, params={"limit": 1}).json()["calls"][0]["attempts"])
 
 
 @pytest.mark.anyio
@@ -274,9 +270,10 @@ def test_connection_refused_and_response_start_timeout_fail_over(
     refused = launch(tmp_path / "refused", config(upstream, dead_port=dead), gateways)
     resp = chat(refused)
     assert resp.status_code == 200
-    assert [
-        (a["target"], a["status"], a["error_class"]) for a in trace(refused, resp.headers["x-request-id"])
-    ] == [(A, 502, "transient"), (B, 200, None)]
+    assert [(a["target"], a["status"], a["error_class"]) for a in trace(refused, resp.headers["x-request-id"])] == [
+        (A, 502, "transient"),
+        (B, 200, None),
+    ]
 
     slow = launch(tmp_path / "slow", config(upstream), gateways, REQUEST_TIMEOUT_MS="300")
     upstream.script("a", Reply(delay=2.0))
@@ -304,9 +301,7 @@ def test_the_breaker_opens_after_repeated_server_errors_and_stops_calling_the_pr
     assert {p["id"]: p["circuit"] for p in health(gw)["providers"]}["a"] == "open"
 
 
-def test_every_target_down_is_one_clear_error_listing_each_attempt(
-    gw: GatewayProcess, upstream: FakeUpstream
-):
+def test_every_target_down_is_one_clear_error_listing_each_attempt(gw: GatewayProcess, upstream: FakeUpstream):
     for name in "abc":
         upstream.set_default(name, Reply.error("openai-chat", 500))
     resp = chat(gw)
@@ -318,9 +313,7 @@ def test_every_target_down_is_one_clear_error_listing_each_attempt(
         assert target in error["message"]
 
 
-def test_max_attempts_bounds_a_request(
-    tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]
-):
+def test_max_attempts_bounds_a_request(tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]):
     extra = (
         '\n[[combos]]\nname = "short"\nmodels = ["a/gpt-4.1-mini", "b/gpt-4.1-mini", "c/gpt-4.1-mini"]\n'
         "max_attempts = 2\n"
@@ -390,9 +383,7 @@ def test_three_target_fallback_on_a2a(gw: GatewayProcess, upstream: FakeUpstream
             "jsonrpc": "2.0",
             "id": 1,
             "method": "message/send",
-            "params": {
-                "message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}
-            },
+            "params": {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}},
         },
     ).json()["result"]
     assert resp["status"]["state"] == "completed"
@@ -431,9 +422,7 @@ async def test_three_target_fallback_on_mcp_and_explain_route(tmp_path: Path, up
 # ---------------------------------------------------------------- strategies, budgets, idempotency, usage
 
 
-def test_round_robin_and_lkgp_strategies(
-    tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]
-):
+def test_round_robin_and_lkgp_strategies(tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]):
     extra = (
         f'\n[[combos]]\nname = "rr"\nstrategy = "round-robin"\nmodels = ["{A}", "{B}"]\n'
         f'\n[[combos]]\nname = "sticky"\nstrategy = "lkgp"\nmodels = ["{A}", "{B}"]\n'
@@ -447,9 +436,7 @@ def test_round_robin_and_lkgp_strategies(
 
 
 def test_an_unknown_strategy_is_refused_when_the_combo_is_saved(gw: GatewayProcess):
-    bad = httpx.put(
-        gw.base_url + "/api/combos/new", headers=AUTH, json={"strategy": "fastest", "models": [A]}
-    )
+    bad = httpx.put(gw.base_url + "/api/combos/new", headers=AUTH, json={"strategy": "fastest", "models": [A]})
     assert bad.status_code == 400
     assert "fastest" in bad.json()["error"]["message"]
     cycle = httpx.put(gw.base_url + "/api/combos/loop", headers=AUTH, json={"models": ["chain", "loop"]})
@@ -490,9 +477,7 @@ def test_an_idempotency_key_gets_the_first_answer(gw: GatewayProcess, upstream: 
     assert len(upstream.requests_to("a")) == 1
 
 
-def test_identical_concurrent_temperature_zero_requests_share_one_call(
-    gw: GatewayProcess, upstream: FakeUpstream
-):
+def test_identical_concurrent_temperature_zero_requests_share_one_call(gw: GatewayProcess, upstream: FakeUpstream):
     upstream.set_default("a", Reply(delay=0.4))
 
     async def both() -> list[httpx.Response]:

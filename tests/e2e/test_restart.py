@@ -40,9 +40,7 @@ def test_a_restart_keeps_connections_combos_keys_and_tasks(
     gateways.append(first)
     task = send_task(first, "remember me")
     assert (
-        httpx.post(
-            first.v1 + "/chat/completions", headers=AUTH, json={"model": "stack", "messages": USER}
-        ).status_code
+        httpx.post(first.v1 + "/chat/completions", headers=AUTH, json={"model": "stack", "messages": USER}).status_code
         == 200
     )
     assert first.stop() == 0
@@ -57,10 +55,7 @@ def test_a_restart_keeps_connections_combos_keys_and_tasks(
     # Without any config, everything stored before still routes and authenticates.
     bare = start_gateway(data, None)
     gateways.append(bare)
-    assert (
-        httpx.post(bare.v1 + "/chat/completions", json={"model": "stack", "messages": USER}).status_code
-        == 401
-    )
+    assert httpx.post(bare.v1 + "/chat/completions", json={"model": "stack", "messages": USER}).status_code == 401
     resp = httpx.post(bare.v1 + "/chat/completions", headers=AUTH, json={"model": "stack", "messages": USER})
     assert resp.status_code == 200
     keys = [r.headers["Authorization"] for r in upstream.requests_to("fake")]
@@ -107,6 +102,4 @@ api_keys = ["{PROVIDER_SECRET}"]
         assert secret.encode() not in raw
     assert db_rows(data, "SELECT secret_enc FROM connections")[0][0].startswith("v1:")  # type: ignore[union-attr]
     assert stat.S_IMODE((data / "secret.key").stat().st_mode) == 0o600
-    assert not any(PROVIDER_SECRET in line or GATEWAY_KEY in line for line in gw.stderr), (
-        "no secret in the logs"
-    )
+    assert not any(PROVIDER_SECRET in line or GATEWAY_KEY in line for line in gw.stderr), "no secret in the logs"

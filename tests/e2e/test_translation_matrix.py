@@ -53,16 +53,9 @@ ASK_REASON = "Which number is larger, 9.11 or 9.8?"
 def upstream_call_ids(fmt: str) -> list[str] | None:
     """The tool-call ids the upstream's fixture assigns (Gemini assigns none: the gateway does)."""
     if fmt == "openai":
-        return [
-            c["id"]
-            for c in fixture_json("openai-chat/tools.response.json")["choices"][0]["message"]["tool_calls"]
-        ]
+        return [c["id"] for c in fixture_json("openai-chat/tools.response.json")["choices"][0]["message"]["tool_calls"]]
     if fmt == "anthropic":
-        return [
-            b["id"]
-            for b in fixture_json("anthropic/tools.response.json")["content"]
-            if b["type"] == "tool_use"
-        ]
+        return [b["id"] for b in fixture_json("anthropic/tools.response.json")["content"] if b["type"] == "tool_use"]
     if fmt == "responses":
         items = fixture_json("openai-responses/tools.response.json")["output"]
         return [o["call_id"] for o in items if o["type"] == "function_call"]
@@ -103,9 +96,7 @@ class ChatClient:
         tools = [{"type": "function", "function": WEATHER}]
         history: list[Any] = [{"role": "user", "content": ASK_TOOLS}]
         message = self._ask(model, history, stream, tools=tools)
-        calls = [
-            Call(c.id, c.function.name, json.loads(c.function.arguments)) for c in message.tool_calls or []
-        ]
+        calls = [Call(c.id, c.function.name, json.loads(c.function.arguments)) for c in message.tool_calls or []]
         second_turn()
         history.append(message.model_dump(exclude_none=True, exclude={"parsed"}))
         history += [
@@ -145,9 +136,7 @@ class ResponsesClient:
         calls = [Call(o.call_id, o.name, json.loads(o.arguments)) for o in items]
         second_turn()
         history: list[Any] = [{"role": "user", "content": ASK_TOOLS}]
-        history += [
-            o.model_dump(exclude_none=True) for o in first.output if o.type in ("function_call", "message")
-        ]
+        history += [o.model_dump(exclude_none=True) for o in first.output if o.type in ("function_call", "message")]
         history += [
             {"type": "function_call_output", "call_id": c.id, "output": json.dumps(r)}
             for c, r in zip(calls, RESULTS, strict=True)
@@ -196,9 +185,7 @@ class AnthropicClient:
         uses = [b for b in first.content if b.type == "tool_use"]
         calls = [Call(b.id, b.name, dict(b.input)) for b in uses]
         second_turn()
-        history.append(
-            {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]}
-        )
+        history.append({"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]})
         history.append(
             {
                 "role": "user",
@@ -295,9 +282,7 @@ Client = ChatClient | ResponsesClient | AnthropicClient | GeminiClient
 
 
 @pytest.fixture(scope="module")
-def matrix_gateway(
-    tmp_path_factory: pytest.TempPathFactory, upstream_server: FakeUpstream
-) -> Iterator[GatewayProcess]:
+def matrix_gateway(tmp_path_factory: pytest.TempPathFactory, upstream_server: FakeUpstream) -> Iterator[GatewayProcess]:
     root: Path = tmp_path_factory.mktemp("matrix")
     config = write_format_config(root / "omniroute.toml", upstream_server)
     gw = start_gateway(root / "data", config)
@@ -377,9 +362,7 @@ def test_two_turn_tool_calls(
         assert str(result["temperature"]) in sent, "both tool results reached the upstream"
     if upstream_format == "gemini":
         parts = [p for c in second["contents"] for p in c.get("parts", [])]
-        assert [p["functionResponse"]["name"] for p in parts if "functionResponse" in p] == [
-            "get_weather"
-        ] * 2
+        assert [p["functionResponse"]["name"] for p in parts if "functionResponse" in p] == ["get_weather"] * 2
 
 
 @pytest.mark.parametrize(("client_type", "upstream_format", "stream"), MATRIX)

@@ -171,9 +171,7 @@ class FakeUpstream:
                 status=reply.status, body=payload, headers=reply.headers, content_type="application/json"
             )
         payload = (
-            reply.body
-            if reply.body is not None
-            else fixture_bytes(scenario_file(fmt, reply.scenario, stream=True))
+            reply.body if reply.body is not None else fixture_bytes(scenario_file(fmt, reply.scenario, stream=True))
         )
         resp = web.StreamResponse(status=200, headers={"content-type": FORMATS[fmt][2], **reply.headers})
         await resp.prepare(request)

@@ -67,9 +67,7 @@ def test_example_config_parses() -> None:
 @pytest.mark.parametrize(
     ("text", "check"),
     [
-        pytest.param(
-            "", lambda c: c.providers == [] and c.combos == [] and c.server.api_keys == [], id="empty"
-        ),
+        pytest.param("", lambda c: c.providers == [] and c.combos == [] and c.server.api_keys == [], id="empty"),
         pytest.param("[server]\nport = 0\n", lambda c: c.server.port == 0, id="port-zero"),
         pytest.param(
             '[[providers]]\nid = "gemini"\napi_keys = ["g"]\n',
@@ -134,8 +132,7 @@ INVALID = [
     ("combo-empty-models", '[[combos]]\nname = "stack"\nmodels = []\n', 3, ["models"]),
     (
         "unknown-strategy",
-        '[[combos]]\nname = "a"\nmodels = ["x/y"]\n\n[[combos]]\nname = "b"\nmodels = ["x/y"]\n'
-        'strategy = "fastest"\n',
+        '[[combos]]\nname = "a"\nmodels = ["x/y"]\n\n[[combos]]\nname = "b"\nmodels = ["x/y"]\nstrategy = "fastest"\n',
         8,
         ["unknown strategy", "'fastest'", "priority"],
     ),
@@ -256,12 +253,8 @@ def test_build_settings_reports_file_line(tmp_path: Path) -> None:
         pytest.param({"OPENAI_API_KEY": ""}, {}, id="empty-ignored"),
         pytest.param({"GEMINI_API_KEY": "g1"}, {"gemini": ("g1",)}, id="gemini"),
         pytest.param({"GOOGLE_API_KEY": "g1"}, {"gemini": ("g1",)}, id="google-alias"),
-        pytest.param(
-            {"GEMINI_API_KEY": "g1", "GOOGLE_API_KEY": "g1"}, {"gemini": ("g1",)}, id="gemini-dedupe"
-        ),
-        pytest.param(
-            {"GEMINI_API_KEY": "g1", "GOOGLE_API_KEY": "g2"}, {"gemini": ("g1", "g2")}, id="gemini-two-keys"
-        ),
+        pytest.param({"GEMINI_API_KEY": "g1", "GOOGLE_API_KEY": "g1"}, {"gemini": ("g1",)}, id="gemini-dedupe"),
+        pytest.param({"GEMINI_API_KEY": "g1", "GOOGLE_API_KEY": "g2"}, {"gemini": ("g1", "g2")}, id="gemini-two-keys"),
         pytest.param(
             {"ANTHROPIC_API_KEY": "a", "GROQ_API_KEY": "q", "UNRELATED_API_KEY": "x"},
             {"anthropic": ("a",), "groq": ("q",)},

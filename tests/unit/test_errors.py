@@ -8,10 +8,7 @@ from omniroute_agent.errors import Attempt, RoutingFailed, UpstreamError
 
 
 def attempts(*statuses: int | None) -> list[Attempt]:
-    return [
-        Attempt(f"p{n}/m", f"p{n}-conn", s, None if s else "connection refused")
-        for n, s in enumerate(statuses)
-    ]
+    return [Attempt(f"p{n}/m", f"p{n}-conn", s, None if s else "connection refused") for n, s in enumerate(statuses)]
 
 
 @pytest.mark.parametrize(

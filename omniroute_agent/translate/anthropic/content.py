@@ -51,9 +51,7 @@ def _source_url(block: dict[str, Any], kind: str) -> str:
         return f"data:{source.get('media_type', 'application/octet-stream')}{_DATA_URL_MARK}{source['data']}"
     if source_type == "url" and isinstance(source.get("url"), str) and kind == "image":
         return str(source["url"])
-    raise InvalidRequest(
-        f"{kind} source type '{source_type}' is not supported by the gateway", param="messages"
-    )
+    raise InvalidRequest(f"{kind} source type '{source_type}' is not supported by the gateway", param="messages")
 
 
 def part_from_hub(part: object) -> dict[str, Any]:

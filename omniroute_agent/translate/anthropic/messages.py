@@ -157,9 +157,7 @@ def messages_from_hub(
         elif role == "assistant":
             _append(out, "assistant", _assistant_from_hub(message))
         else:
-            raise InvalidRequest(
-                f"message role '{role}' cannot be sent to an Anthropic model", param="messages"
-            )
+            raise InvalidRequest(f"message role '{role}' cannot be sent to an Anthropic model", param="messages")
     return _system_from_hub(system), out
 
 

@@ -97,9 +97,7 @@ def _tool_choice_to_hub(choice: dict[str, Any], hub: ChatRequest) -> None:
     elif kind in _CHOICE_TO_HUB:
         hub["tool_choice"] = _CHOICE_TO_HUB[kind]
     else:
-        raise InvalidRequest(
-            f"tool_choice type '{kind}' is not an Anthropic tool choice", param="tool_choice"
-        )
+        raise InvalidRequest(f"tool_choice type '{kind}' is not an Anthropic tool choice", param="tool_choice")
     if choice.get("disable_parallel_tool_use"):
         hub["parallel_tool_calls"] = False
 
@@ -177,11 +175,7 @@ def _max_tokens(request: ChatRequest, thinking: dict[str, Any] | None, quirks: Q
     if given:
         return given
     budget = thinking.get("budget_tokens", 0) if thinking else 0
-    return (
-        quirks.max_tokens_default + budget
-        if budget >= quirks.max_tokens_default
-        else quirks.max_tokens_default
-    )
+    return quirks.max_tokens_default + budget if budget >= quirks.max_tokens_default else quirks.max_tokens_default
 
 
 def _tools_from_hub(request: ChatRequest, body: dict[str, Any]) -> None:
@@ -191,9 +185,7 @@ def _tools_from_hub(request: ChatRequest, body: dict[str, Any]) -> None:
     out: dict[str, Any] | None = None
     if isinstance(choice, str):
         if choice not in _CHOICE_FROM_HUB:
-            raise InvalidRequest(
-                f"tool_choice '{choice}' cannot be sent to an Anthropic model", param="tool_choice"
-            )
+            raise InvalidRequest(f"tool_choice '{choice}' cannot be sent to an Anthropic model", param="tool_choice")
         out = {"type": _CHOICE_FROM_HUB[choice]}
     elif isinstance(choice, dict):
         name = (choice.get("function") or {}).get("name")
@@ -214,9 +206,7 @@ def _tools_from_hub(request: ChatRequest, body: dict[str, Any]) -> None:
 def _tool_from_hub(tool: dict[str, Any]) -> dict[str, Any]:
     function = tool.get("function")
     if tool.get("type") != "function" or not isinstance(function, dict):
-        raise InvalidRequest(
-            f"tool type '{tool.get('type')}' cannot be sent to an Anthropic model", param="tools"
-        )
+        raise InvalidRequest(f"tool type '{tool.get('type')}' cannot be sent to an Anthropic model", param="tools")
     out: dict[str, Any] = {"name": function.get("name", "")}
     if function.get("description"):
         out["description"] = function["description"]

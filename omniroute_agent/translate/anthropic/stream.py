@@ -190,9 +190,7 @@ class Encoder:
 
     def error(self, exc: GatewayError) -> list[Frame]:
         _status, body = error_body(exc)
-        return [
-            Frame({"type": "error", "error": {k: body["error"][k] for k in ("type", "message")}}, "error")
-        ]
+        return [Frame({"type": "error", "error": {k: body["error"][k] for k in ("type", "message")}}, "error")]
 
     def _start(self) -> list[Frame]:
         if self._started:
@@ -214,19 +212,13 @@ class Encoder:
         frames: list[Frame] = []
         if delta.get("reasoning_content"):
             frames += self._ensure("thinking")
-            frames.append(
-                self._block_delta({"type": "thinking_delta", "thinking": delta["reasoning_content"]})
-            )
+            frames.append(self._block_delta({"type": "thinking_delta", "thinking": delta["reasoning_content"]}))
         if delta.get("reasoning_signature"):
             frames += self._ensure("thinking")
-            frames.append(
-                self._block_delta({"type": "signature_delta", "signature": delta["reasoning_signature"]})
-            )
+            frames.append(self._block_delta({"type": "signature_delta", "signature": delta["reasoning_signature"]}))
             frames += self._close()
         if delta.get("reasoning_redacted"):
-            frames += self._open_block(
-                "redacted", {"type": "redacted_thinking", "data": delta["reasoning_redacted"]}
-            )
+            frames += self._open_block("redacted", {"type": "redacted_thinking", "data": delta["reasoning_redacted"]})
             frames += self._close()
         if delta.get("content"):
             frames += self._ensure("text")
@@ -264,9 +256,7 @@ class Encoder:
         if self._open == kind:
             return []
         empty = (
-            {"type": "text", "text": ""}
-            if kind == "text"
-            else {"type": "thinking", "thinking": "", "signature": ""}
+            {"type": "text", "text": ""} if kind == "text" else {"type": "thinking", "thinking": "", "signature": ""}
         )
         return self._open_block(kind, empty)
 

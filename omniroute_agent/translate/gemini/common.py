@@ -216,9 +216,7 @@ def write_model_parts(message: ChatMessage, *, any_reasoning: bool = False) -> l
         if signature and i == len(blocks) - 1:
             trailing, signature = signature, None
         if text:
-            parts.append(
-                {"text": text, "thought": True, **({"thoughtSignature": signature} if signature else {})}
-            )
+            parts.append({"text": text, "thought": True, **({"thoughtSignature": signature} if signature else {})})
         elif signature:
             parts.append({"text": "", "thoughtSignature": signature})
     answer = assistant_text(message.get("content"))

@@ -74,9 +74,7 @@ _MODES = {"AUTO": "auto", "ANY": "required", "NONE": "none", "VALIDATED": "auto"
 
 def to_hub(body: dict[str, Any]) -> ChatRequest:
     if get(body, "cachedContent"):
-        raise InvalidRequest(
-            "Gemini cachedContent refers to content stored at Google and cannot be translated"
-        )
+        raise InvalidRequest("Gemini cachedContent refers to content stored at Google and cannot be translated")
     request: ChatRequest = {"messages": _messages(body)}
     if tools := _tools(get(body, "tools")):
         request["tools"] = tools
@@ -159,9 +157,7 @@ def _tool_message(response: Any, unanswered: list[tuple[str, str]]) -> ChatMessa
             break
     else:
         if not given:
-            raise InvalidRequest(
-                f"Gemini functionResponse '{name}' answers no earlier functionCall of that name"
-            )
+            raise InvalidRequest(f"Gemini functionResponse '{name}' answers no earlier functionCall of that name")
         call_id = given
     value = get(response, "response")
     return {"role": "tool", "tool_call_id": call_id, "content": dumps(value if value is not None else {})}
@@ -234,11 +230,7 @@ def _generation_config(config: Any, request: ChatRequest) -> None:
         return
     for key, value in config.items():
         name = camel(key)
-        if (
-            name not in _HANDLED_CONFIG
-            and name not in _HARMLESS_CONFIG
-            and value not in (None, False, 0, [], {})
-        ):
+        if name not in _HANDLED_CONFIG and name not in _HARMLESS_CONFIG and value not in (None, False, 0, [], {}):
             raise InvalidRequest(f"Gemini generationConfig.{name} cannot be translated")
     wire: dict[str, Any] = request  # type: ignore[assignment]  # the hub keeps OpenAI keys it does not name
     for gemini, hub in _SAMPLING.items():

@@ -92,9 +92,7 @@ def _contents(messages: list[ChatMessage]) -> tuple[list[Json], list[Json]]:
 
 
 def _unanswered(call_id: str) -> InvalidRequest:
-    return InvalidRequest(
-        f"tool call '{call_id}' has no tool result; Gemini needs a functionResponse for every call"
-    )
+    return InvalidRequest(f"tool call '{call_id}' has no tool result; Gemini needs a functionResponse for every call")
 
 
 def _append(contents: list[Json], role: str, parts: list[Json]) -> None:
@@ -167,9 +165,7 @@ def _function_response(call_id: str, name: str, content: Any) -> Json:
     if isinstance(content, list):
         for item in content:
             if not isinstance(item, dict) or item.get("type") != "text":
-                raise InvalidRequest(
-                    f"the result of tool call '{call_id}' may hold text parts only for Gemini"
-                )
+                raise InvalidRequest(f"the result of tool call '{call_id}' may hold text parts only for Gemini")
     text = message_text(content)
     try:
         parsed = json.loads(text)

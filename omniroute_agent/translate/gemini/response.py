@@ -40,9 +40,7 @@ def to_hub(body: dict[str, Any]) -> ChatResponse:
     candidates = get(body, "candidates")
     if isinstance(candidates, list) and candidates:
         candidate = candidates[0]
-        turn = read_model_parts(
-            get(get(candidate, "content"), "parts"), response_ids(get(body, "responseId"))
-        )
+        turn = read_model_parts(get(get(candidate, "content"), "parts"), response_ids(get(body, "responseId")))
         raw = get(candidate, "finishReason")
         response["choices"] = [
             {
@@ -67,9 +65,7 @@ def from_hub(response: ChatResponse, model: str) -> dict[str, Any]:
         parts = write_model_parts(choice.get("message") or {}, any_reasoning=True)
         candidate: Json = {"content": {"role": "model", "parts": parts or [{"text": ""}]}}
         if choice.get("finish_reason") is not None:
-            candidate["finishReason"] = gemini_finish(
-                choice.get("finish_reason"), response.get("stop_reason")
-            )
+            candidate["finishReason"] = gemini_finish(choice.get("finish_reason"), response.get("stop_reason"))
         candidate["index"] = choice.get("index", position)
         candidates.append(candidate)
     body: dict[str, Any] = {"candidates": candidates}

@@ -61,9 +61,7 @@ class Decoder:
         if isinstance(err := data.get("error"), dict):
             code = err.get("code")
             status = code if isinstance(code, int) and code >= 400 else 502
-            self.error = UpstreamError(
-                f"upstream error in stream: {err.get('message') or err}", status=status
-            )
+            self.error = UpstreamError(f"upstream error in stream: {err.get('message') or err}", status=status)
             return []
         self._id = str(get(data, "responseId") or self._id)
         self._model = str(get(data, "modelVersion") or self._model)

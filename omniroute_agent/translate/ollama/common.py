@@ -79,9 +79,7 @@ def image_data(part: dict[str, Any], where: str) -> str:
     if not isinstance(url, str) or not url:
         raise InvalidRequest(f"{where}: image_url part without a url", param=where)
     if not url.startswith("data:"):
-        raise InvalidRequest(
-            f"{where}: Ollama takes images as inline base64 data, not URLs ({url[:60]})", param=where
-        )
+        raise InvalidRequest(f"{where}: Ollama takes images as inline base64 data, not URLs ({url[:60]})", param=where)
     header, sep, payload = url.partition(",")
     if not sep or not header.endswith(";base64"):
         raise InvalidRequest(f"{where}: image data URL is not base64-encoded", param=where)
@@ -158,9 +156,7 @@ def reasoning_text(message: Any) -> str:
     if isinstance(text, str) and text:
         return text
     blocks = message.get("reasoning") or []
-    return "".join(
-        str(b.get("text") or "") for b in blocks if isinstance(b, dict) and b.get("type") == "thinking"
-    )
+    return "".join(str(b.get("text") or "") for b in blocks if isinstance(b, dict) and b.get("type") == "thinking")
 
 
 def finish_reason(done_reason: Any, has_tool_calls: bool) -> str:

@@ -24,7 +24,5 @@ def parse_error(status: int, body: bytes) -> tuple[str, str]:
     if isinstance(error, str):
         return error or f"status {status}", code
     if isinstance(error, dict):
-        return str(error.get("message") or f"status {status}"), str(
-            error.get("code") or error.get("type") or code
-        )
+        return str(error.get("message") or f"status {status}"), str(error.get("code") or error.get("type") or code)
     return json.dumps(parsed)[:300], code

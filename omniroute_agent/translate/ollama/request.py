@@ -87,9 +87,7 @@ def _messages_to_hub(raw: list[Any]) -> list[ChatMessage]:
         where = f"messages[{i}]"
         if not isinstance(message, dict) or message.get("role") not in _ROLES:
             role = message.get("role") if isinstance(message, dict) else None
-            raise InvalidRequest(
-                f"{where}: role must be one of {', '.join(_ROLES)}, not {role!r}", param=where
-            )
+            raise InvalidRequest(f"{where}: role must be one of {', '.join(_ROLES)}, not {role!r}", param=where)
         hub: ChatMessage = {"role": message["role"], "content": _content_to_hub(message, where)}
         thinking = message.get("thinking")
         if isinstance(thinking, str) and thinking:
@@ -141,9 +139,7 @@ def _answered_call(message: dict[str, Any], pending: list[ToolCall], where: str)
         return match["id"]
     if isinstance(call_id, str) and call_id:
         return call_id
-    raise InvalidRequest(
-        f"{where}: tool result without tool_call_id answers no earlier tool call", param=where
-    )
+    raise InvalidRequest(f"{where}: tool result without tool_call_id answers no earlier tool call", param=where)
 
 
 def _options_to_hub(options: Any, request: ChatRequest) -> None:
@@ -216,9 +212,7 @@ def _messages_from_hub(messages: list[ChatMessage], quirks: Quirks) -> list[dict
                 wire["thinking"] = thinking
             calls = message.get("tool_calls") or []
             if calls:
-                wire["tool_calls"] = [
-                    ollama_tool_call(c, j, f"{where}.tool_calls[{j}]") for j, c in enumerate(calls)
-                ]
+                wire["tool_calls"] = [ollama_tool_call(c, j, f"{where}.tool_calls[{j}]") for j, c in enumerate(calls)]
                 names.update((c["id"], c["function"]["name"]) for c in calls)
         if role == "tool":
             call_id = message.get("tool_call_id")
@@ -277,15 +271,9 @@ def _tools_from_hub(request: ChatRequest) -> list[dict[str, Any]]:
     tools: list[dict[str, Any]] = []
     for i, tool in enumerate(request.get("tools") or []):
         function = tool.get("function") if isinstance(tool, dict) else None
-        if (
-            not isinstance(tool, dict)
-            or tool.get("type", "function") != "function"
-            or not isinstance(function, dict)
-        ):
+        if not isinstance(tool, dict) or tool.get("type", "function") != "function" or not isinstance(function, dict):
             kind = tool.get("type") if isinstance(tool, dict) else None
-            raise InvalidRequest(
-                f"tools[{i}]: Ollama takes function tools only, not {kind!r}", param=f"tools[{i}]"
-            )
+            raise InvalidRequest(f"tools[{i}]: Ollama takes function tools only, not {kind!r}", param=f"tools[{i}]")
         wire_fn = {k: function[k] for k in ("name", "description", "parameters") if k in function}
         wire: dict[str, Any] = {"type": "function", "function": wire_fn}
         if "items" in tool:
@@ -327,9 +315,7 @@ def _think_from_hub(request: ChatRequest) -> bool | str | None:
     effort = request.get("reasoning_effort")
     if effort is not None:
         if effort not in _EFFORT_TO_THINK:
-            raise InvalidRequest(
-                f"Ollama cannot express reasoning_effort {effort!r}", param="reasoning_effort"
-            )
+            raise InvalidRequest(f"Ollama cannot express reasoning_effort {effort!r}", param="reasoning_effort")
         return _EFFORT_TO_THINK[effort]
     budget = request.get("reasoning_budget")
     if budget is not None:

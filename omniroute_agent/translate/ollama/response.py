@@ -39,10 +39,7 @@ def to_hub(body: dict[str, Any]) -> ChatResponse:
     raw = body.get("message")
     wire: dict[str, Any] = raw if isinstance(raw, dict) else {}
     try:
-        calls = [
-            hub_tool_call(c, n, f"message.tool_calls[{n}]")
-            for n, c in enumerate(wire.get("tool_calls") or [])
-        ]
+        calls = [hub_tool_call(c, n, f"message.tool_calls[{n}]") for n, c in enumerate(wire.get("tool_calls") or [])]
     except InvalidRequest as exc:
         raise UpstreamError(f"malformed Ollama response: {exc.message}", status=502) from exc
     text = wire.get("content") if isinstance(wire.get("content"), str) else ""

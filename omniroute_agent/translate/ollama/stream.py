@@ -198,12 +198,8 @@ class Encoder:
             try:
                 wire = ollama_tool_call(call, n, f"tool_calls[{n}]")
             except InvalidRequest as exc:
-                raise UpstreamError(
-                    f"stream cannot be written for Ollama: {exc.message}", status=502
-                ) from exc
-            out.append(
-                Frame(self._object({"role": "assistant", "content": "", "tool_calls": [wire]}, done=False))
-            )
+                raise UpstreamError(f"stream cannot be written for Ollama: {exc.message}", status=502) from exc
+            out.append(Frame(self._object({"role": "assistant", "content": "", "tool_calls": [wire]}, done=False)))
         self._calls.clear()
         return out
 

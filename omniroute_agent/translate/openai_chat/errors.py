@@ -28,9 +28,7 @@ def parse_error(status: int, body: bytes) -> tuple[str, str]:
         return body[:300].decode("utf-8", "replace").strip() or f"status {status}", f"http_{status}"
     error = parsed.get("error") if isinstance(parsed, dict) else None
     if isinstance(error, dict):
-        return str(error.get("message") or f"status {status}"), str(
-            error.get("code") or error.get("type") or ""
-        )
+        return str(error.get("message") or f"status {status}"), str(error.get("code") or error.get("type") or "")
     if isinstance(error, str):
         return error, f"http_{status}"
     return json.dumps(parsed)[:300], f"http_{status}"

@@ -54,15 +54,12 @@ def from_hub(request: ChatRequest, model: str, quirks: Quirks = _PLAIN) -> dict[
 def _messages(messages: list[ChatMessage], quirks: Quirks) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for message in messages:
-        wire: dict[str, Any] = {
-            k: v for k, v in message.items() if k not in ("reasoning", "reasoning_content")
-        }
+        wire: dict[str, Any] = {k: v for k, v in message.items() if k not in ("reasoning", "reasoning_content")}
         if quirks.send_reasoning_content and message.get("reasoning_content"):
             wire["reasoning_content"] = message["reasoning_content"]
         if "tool_calls" in message:
             wire["tool_calls"] = [
-                {k: v for k, v in call.items() if k not in ("signature", "item_id")}
-                for call in message["tool_calls"]
+                {k: v for k, v in call.items() if k not in ("signature", "item_id")} for call in message["tool_calls"]
             ]
         if wire.get("role") == "developer" and quirks.developer_as_system:
             wire["role"] = "system"
@@ -73,9 +70,7 @@ def _messages(messages: list[ChatMessage], quirks: Quirks) -> list[dict[str, Any
 
 
 def _fold_system_into_user(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    system = "\n\n".join(
-        str(m.get("content") or "") for m in messages if m.get("role") in ("system", "developer")
-    )
+    system = "\n\n".join(str(m.get("content") or "") for m in messages if m.get("role") in ("system", "developer"))
     rest = [m for m in messages if m.get("role") not in ("system", "developer")]
     if not system:
         return rest

@@ -36,8 +36,7 @@ def from_hub(response: ChatResponse, model: str) -> dict[str, Any]:
         message: dict[str, Any] = {k: v for k, v in choice.get("message", {}).items() if k != "reasoning"}
         if "tool_calls" in message:
             message["tool_calls"] = [
-                {k: v for k, v in c.items() if k not in ("signature", "item_id")}
-                for c in message["tool_calls"]
+                {k: v for k, v in c.items() if k not in ("signature", "item_id")} for c in message["tool_calls"]
             ]
         choices.append({**choice, "message": message})
     out["choices"] = choices

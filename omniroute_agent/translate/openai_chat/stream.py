@@ -194,13 +194,9 @@ class Encoder:
             return [Frame(self._envelope([], usage))]
         out_choices: list[dict[str, Any]] = []
         for choice in choices:
-            delta: dict[str, Any] = {
-                k: v for k, v in (choice.get("delta") or {}).items() if k not in _DELTA_HUB_ONLY
-            }
+            delta: dict[str, Any] = {k: v for k, v in (choice.get("delta") or {}).items() if k not in _DELTA_HUB_ONLY}
             if "tool_calls" in delta:
-                delta["tool_calls"] = [
-                    {k: v for k, v in c.items() if k != "signature"} for c in delta["tool_calls"]
-                ]
+                delta["tool_calls"] = [{k: v for k, v in c.items() if k != "signature"} for c in delta["tool_calls"]]
             if not delta and choice.get("finish_reason") is None and (choice.get("delta") or {}):
                 continue  # a hub-only delta (a signature) OpenAI cannot carry
             out_choices.append(

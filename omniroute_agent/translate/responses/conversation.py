@@ -119,9 +119,7 @@ def _message(item: dict[str, Any], where: str) -> ChatMessage:
         elif kind == "refusal":
             refusals.append(str(part.get("refusal", "")))
         else:
-            raise InvalidRequest(
-                f"{where}.content[{j}]: '{kind}' is not an assistant content part", param=where
-            )
+            raise InvalidRequest(f"{where}.content[{j}]: '{kind}' is not an assistant content part", param=where)
     message: ChatMessage = {"role": "assistant", "content": "".join(texts) if texts or not refusals else None}
     if refusals:
         message["refusal"] = "".join(refusals)  # type: ignore[typeddict-unknown-key]  # OpenAI Chat's own key
@@ -175,9 +173,7 @@ def messages_to_input(messages: list[ChatMessage], quirks: Quirks) -> tuple[str 
         if role == "tool":
             call_id = str(message.get("tool_call_id") or "")
             if call_id not in known:
-                raise InvalidRequest(
-                    f"{where}: tool result for unknown tool_call id '{call_id}'", param=where
-                )
+                raise InvalidRequest(f"{where}: tool result for unknown tool_call id '{call_id}'", param=where)
             unanswered.pop(call_id, None)
             output = content_from_hub(message.get("content"), f"{where}.content")
             items.append({"type": "function_call_output", "call_id": call_id, "output": output})
@@ -191,9 +187,7 @@ def messages_to_input(messages: list[ChatMessage], quirks: Quirks) -> tuple[str 
         elif role in ("system", "developer", "user"):
             if role == "developer" and quirks.developer_as_system:
                 role = "system"
-            items.append(
-                {"role": role, "content": content_from_hub(message.get("content"), f"{where}.content")}
-            )
+            items.append({"role": role, "content": content_from_hub(message.get("content"), f"{where}.content")})
         else:
             raise InvalidRequest(f"{where}: role '{role}' is not supported", param=where)
     if unanswered:
@@ -224,9 +218,7 @@ def _assistant_items(message: ChatMessage, where: str) -> list[dict[str, Any]]:
     text = text_only(message.get("content"), f"{where}.content")
     refusal = message.get("refusal")  # OpenAI Chat's own key
     if isinstance(refusal, str) and refusal:
-        parts: list[dict[str, Any]] = (
-            [{"type": "output_text", "text": text, "annotations": []}] if text else []
-        )
+        parts: list[dict[str, Any]] = [{"type": "output_text", "text": text, "annotations": []}] if text else []
         parts.append({"type": "refusal", "refusal": refusal})
         items.append({"type": "message", "role": "assistant", "content": parts})
     elif text:

@@ -88,9 +88,7 @@ class Encoder:
         """The documented flat `error` event, then `response.failed` with the output so far."""
         frames = self._start()  # the SDK's stream accumulator needs response.created first
         param = getattr(exc, "param", None)
-        frames.append(
-            self._event("error", code=exc.code or failed_code(exc), message=exc.message, param=param)
-        )
+        frames.append(self._event("error", code=exc.code or failed_code(exc), message=exc.message, param=param))
         response = self._response("failed", error={"code": failed_code(exc), "message": exc.message})
         return [*frames, self._event("response.failed", response=response)]
 
@@ -119,14 +117,10 @@ class Encoder:
         if item is None or item.kind != "reasoning" or item.encrypted:
             out += self._close_all()
             item = self._add(_Item("reasoning", len(self._output), new_id("rs")))
-            out.append(
-                self._event("response.output_item.added", output_index=item.index, item=self._snapshot(item))
-            )
+            out.append(self._event("response.output_item.added", output_index=item.index, item=self._snapshot(item)))
         if item.part is None:
             item.part = "summary"
-            out.append(
-                self._at(item, "response.reasoning_summary_part.added", summary_index=0, part=_summary(""))
-            )
+            out.append(self._at(item, "response.reasoning_summary_part.added", summary_index=0, part=_summary("")))
         item.text += text
         out.append(self._at(item, "response.reasoning_summary_text.delta", summary_index=0, delta=text))
         return out
@@ -138,9 +132,7 @@ class Encoder:
         if item is None or item.kind != "reasoning" or item.encrypted:
             out += self._close_all()
             item = self._add(_Item("reasoning", len(self._output), new_id("rs"), encrypted=data))
-            out.append(
-                self._event("response.output_item.added", output_index=item.index, item=self._snapshot(item))
-            )
+            out.append(self._event("response.output_item.added", output_index=item.index, item=self._snapshot(item)))
         item.encrypted = data
         return [*out, *self._close_open()]
 
@@ -150,9 +142,7 @@ class Encoder:
         if item is None or item.kind != "message":
             out += [*self._close_open(), *self._close_calls()]
             item = self._add(_Item("message", len(self._output), new_id("msg")))
-            out.append(
-                self._event("response.output_item.added", output_index=item.index, item=self._snapshot(item))
-            )
+            out.append(self._event("response.output_item.added", output_index=item.index, item=self._snapshot(item)))
         if item.part != part:
             out += self._close_part(item)
             item.part = part
@@ -178,9 +168,7 @@ class Encoder:
             item = self._add(_Item("function_call", len(self._output), new_id("fc")))
             item.call_id, item.name = call.get("id") or new_id("call"), fn.get("name") or ""
             self._calls[index] = item
-            out.append(
-                self._event("response.output_item.added", output_index=item.index, item=self._snapshot(item))
-            )
+            out.append(self._event("response.output_item.added", output_index=item.index, item=self._snapshot(item)))
         else:
             out = []
         if fragment:
@@ -206,9 +194,7 @@ class Encoder:
             done = self._at(item, "response.output_text.done", content_index=0, text=item.text, logprobs=[])
         elif item.part == "refusal":
             part = {"type": "refusal", "refusal": item.refusal or ""}
-            done = self._at(
-                item, "response.refusal.done", content_index=_ci(item), refusal=item.refusal or ""
-            )
+            done = self._at(item, "response.refusal.done", content_index=_ci(item), refusal=item.refusal or "")
         elif item.part == "summary":
             part = _summary(item.text)
             done = self._at(item, "response.reasoning_summary_text.done", summary_index=0, text=item.text)

@@ -80,9 +80,7 @@ def part_from_hub(part: Any, where: str) -> dict[str, Any]:
         if not out.get("file_data") and not out.get("file_id"):
             raise InvalidRequest(f"{where}: file part needs file_data or file_id", param=where)
         return {"type": "input_file", **out}
-    raise InvalidRequest(
-        f"{where}: content part type '{kind}' cannot be sent to the Responses API", param=where
-    )
+    raise InvalidRequest(f"{where}: content part type '{kind}' cannot be sent to the Responses API", param=where)
 
 
 def content_to_hub(content: Any, where: str) -> str | list[dict[str, Any]]:
@@ -192,9 +190,7 @@ def usage_to_hub(raw: Any) -> Usage:
         "total_tokens": total if isinstance(total, int) else prompt + completion,
     }
     if isinstance(raw.get("input_tokens_details"), dict):
-        usage["prompt_tokens_details"] = {
-            "cached_tokens": _int(raw["input_tokens_details"].get("cached_tokens"))
-        }
+        usage["prompt_tokens_details"] = {"cached_tokens": _int(raw["input_tokens_details"].get("cached_tokens"))}
     if isinstance(raw.get("output_tokens_details"), dict):
         reasoning = _int(raw["output_tokens_details"].get("reasoning_tokens"))
         usage["completion_tokens_details"] = {"reasoning_tokens": reasoning}

@@ -226,18 +226,14 @@ def _refuse_inexpressible(hub: dict[str, Any]) -> None:
         raise InvalidRequest("logprobs cannot be requested through the Responses API", param="logprobs")
     modalities = hub.get("modalities")
     if isinstance(modalities, list) and any(m != "text" for m in modalities):
-        raise InvalidRequest(
-            "only text output can be requested through the Responses API", param="modalities"
-        )
+        raise InvalidRequest("only text output can be requested through the Responses API", param="modalities")
 
 
 def _tool_from_hub(tool: Any, i: int) -> dict[str, Any]:
     function = tool.get("function") if isinstance(tool, dict) else None
     if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(function, dict):
         kind = tool.get("type") if isinstance(tool, dict) else None
-        raise InvalidRequest(
-            f"tools[{i}]: tool type '{kind}' cannot be sent to the Responses API", param="tools"
-        )
+        raise InvalidRequest(f"tools[{i}]: tool type '{kind}' cannot be sent to the Responses API", param="tools")
     out: dict[str, Any] = {"type": "function", "name": function.get("name")}
     if function.get("description") is not None:
         out["description"] = function["description"]
@@ -262,9 +258,7 @@ def _format_from_hub(fmt: dict[str, Any]) -> dict[str, Any]:
     schema = fmt.get("json_schema")
     if kind == "json_schema" and isinstance(schema, dict):
         return {"type": "json_schema", **{k: v for k, v in schema.items() if v is not None}}
-    raise InvalidRequest(
-        f"response_format type '{kind}' cannot be sent to the Responses API", param="response_format"
-    )
+    raise InvalidRequest(f"response_format type '{kind}' cannot be sent to the Responses API", param="response_format")
 
 
 def _effort_for_budget(budget: Any) -> str | None:

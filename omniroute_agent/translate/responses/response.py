@@ -41,9 +41,7 @@ _FINISH = {v: k for k, v in _INCOMPLETE.items()}
 def to_hub(body: dict[str, Any]) -> ChatResponse:
     if body.get("status") == "failed":
         error = obj(body.get("error"))
-        raise UpstreamError(
-            f"upstream response failed: {error.get('message') or 'no reason given'}", status=502
-        )
+        raise UpstreamError(f"upstream response failed: {error.get('message') or 'no reason given'}", status=502)
     texts: list[str] = []
     refusals: list[str] = []
     annotations: list[dict[str, Any]] = []

@@ -121,9 +121,7 @@ class Decoder:
         if not fragment or item_id not in self._calls:
             return []
         self._args[item_id] += fragment
-        return self._delta(
-            {"tool_calls": [{"index": self._calls[item_id], "function": {"arguments": fragment}}]}
-        )
+        return self._delta({"tool_calls": [{"index": self._calls[item_id], "function": {"arguments": fragment}}]})
 
     def _reasoning(self, data: dict[str, Any], text: str) -> list[Chunk]:
         if not text:

@@ -34,13 +34,9 @@ class FakeClock:
         return self.now
 
 
-def provider(
-    *ids: str, disabled: tuple[str, ...] = (), pid: str = "p", priorities: tuple[int, ...] = ()
-) -> Provider:
+def provider(*ids: str, disabled: tuple[str, ...] = (), pid: str = "p", priorities: tuple[int, ...] = ()) -> Provider:
     conns = [
-        ConnectionRow(
-            cid, pid, f"secret-{cid}", enabled=cid not in disabled, priority=(priorities or range(99))[n]
-        )
+        ConnectionRow(cid, pid, f"secret-{cid}", enabled=cid not in disabled, priority=(priorities or range(99))[n])
         for n, cid in enumerate(ids)
     ]
     return Provider(pid, "openai", "http://127.0.0.1:1/v1", [], [], conns)
@@ -517,24 +513,12 @@ def test_restore_takes_now_and_replaces_the_table() -> None:
         pytest.param([], id="not-a-mapping"),
         pytest.param({"cooldowns": "nope"}, id="cooldowns-not-a-list"),
         pytest.param({"cooldowns": ["a", None, 3]}, id="entries-not-mappings"),
-        pytest.param(
-            {"cooldowns": [{"connection": 1, "model": None, "level": 1, "until": WALL + 9}]}, id="bad-id"
-        ),
-        pytest.param(
-            {"cooldowns": [{"connection": "a", "model": 2, "level": 1, "until": WALL + 9}]}, id="bad-model"
-        ),
-        pytest.param(
-            {"cooldowns": [{"connection": "a", "model": None, "level": 0, "until": WALL + 9}]}, id="level-0"
-        ),
-        pytest.param(
-            {"cooldowns": [{"connection": "a", "model": None, "level": True, "until": WALL + 9}]}, id="bool"
-        ),
-        pytest.param(
-            {"cooldowns": [{"connection": "a", "model": None, "level": 1, "until": "soon"}]}, id="bad-until"
-        ),
-        pytest.param(
-            {"cooldowns": [{"connection": "a", "model": None, "level": 1, "until": math.nan}]}, id="nan"
-        ),
+        pytest.param({"cooldowns": [{"connection": 1, "model": None, "level": 1, "until": WALL + 9}]}, id="bad-id"),
+        pytest.param({"cooldowns": [{"connection": "a", "model": 2, "level": 1, "until": WALL + 9}]}, id="bad-model"),
+        pytest.param({"cooldowns": [{"connection": "a", "model": None, "level": 0, "until": WALL + 9}]}, id="level-0"),
+        pytest.param({"cooldowns": [{"connection": "a", "model": None, "level": True, "until": WALL + 9}]}, id="bool"),
+        pytest.param({"cooldowns": [{"connection": "a", "model": None, "level": 1, "until": "soon"}]}, id="bad-until"),
+        pytest.param({"cooldowns": [{"connection": "a", "model": None, "level": 1, "until": math.nan}]}, id="nan"),
         pytest.param({"cooldowns": [{"connection": "a", "model": None, "level": 1}]}, id="missing-until"),
     ],
 )

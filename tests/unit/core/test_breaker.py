@@ -40,9 +40,7 @@ def run(breaker: Breaker, clock: FakeClock, steps: list[Step], provider: str = "
         if action == "allow":
             got: Any = breaker.allow(provider)
         else:
-            {"fail": breaker.record_failure, "ok": breaker.record_success, "release": breaker.release}[
-                action
-            ](provider)
+            {"fail": breaker.record_failure, "ok": breaker.record_success, "release": breaker.release}[action](provider)
             got = breaker.state(provider)
         assert got == expected, f"step {n} ({action})"
 
@@ -55,15 +53,11 @@ HALF_OPEN: list[Step] = [*OPEN, ("tick", 30.0)]
 @pytest.mark.parametrize(
     "steps",
     [
-        pytest.param(
-            [("allow", True), ("ok", "closed"), ("allow", True)], id="closed-lets-everything-through"
-        ),
+        pytest.param([("allow", True), ("ok", "closed"), ("allow", True)], id="closed-lets-everything-through"),
         pytest.param([*OPEN, ("allow", False)], id="fifth-consecutive-failure-opens"),
         pytest.param([*FAIL_4, ("ok", "closed"), *FAIL_4, ("allow", True)], id="success-resets-the-count"),
         pytest.param([*OPEN, ("tick", 29.999), ("allow", False)], id="open-until-open-seconds"),
-        pytest.param(
-            [*HALF_OPEN, ("allow", True), ("allow", False), ("allow", False)], id="half-open-one-probe"
-        ),
+        pytest.param([*HALF_OPEN, ("allow", True), ("allow", False), ("allow", False)], id="half-open-one-probe"),
         pytest.param(
             [*HALF_OPEN, ("allow", True), ("ok", "closed"), ("allow", True), ("allow", True)],
             id="probe-success-closes",
@@ -108,9 +102,7 @@ HALF_OPEN: list[Step] = [*OPEN, ("tick", 30.0)]
         ),
         pytest.param([*HALF_OPEN, ("ok", "closed")], id="straggler-success-in-half-open-closes"),
         pytest.param([*HALF_OPEN, ("fail", "open"), ("tick", 30.0), ("allow", True)], id="straggler-failure"),
-        pytest.param(
-            [("release", "closed"), *FAIL_4, ("release", "closed"), ("fail", "open")], id="release-no-op"
-        ),
+        pytest.param([("release", "closed"), *FAIL_4, ("release", "closed"), ("fail", "open")], id="release-no-op"),
     ],
 )
 def test_state_machine(steps: list[Step]) -> None:
@@ -192,12 +184,8 @@ def test_snapshot() -> None:
             [("allow", False), ("tick", 19.0), ("allow", False), ("tick", 1.0), ("allow", True)],
             id="restart-at-once",
         ),
-        pytest.param(
-            15.0, [("allow", False), ("tick", 5.0), ("allow", True), ("allow", False)], id="down-15s"
-        ),
-        pytest.param(
-            3600.0, [("allow", True), ("allow", False), ("ok", "closed")], id="expired-is-half-open"
-        ),
+        pytest.param(15.0, [("allow", False), ("tick", 5.0), ("allow", True), ("allow", False)], id="down-15s"),
+        pytest.param(3600.0, [("allow", True), ("allow", False), ("ok", "closed")], id="expired-is-half-open"),
     ],
 )
 def test_snapshot_restore_round_trip(down_for: float, steps: list[Step]) -> None:
@@ -249,16 +237,10 @@ def test_restore_takes_now_and_replaces_every_circuit() -> None:
         pytest.param({"circuits": {"p": 1}}, id="circuits-not-a-list"),
         pytest.param({"circuits": ["p", None]}, id="entries-not-mappings"),
         pytest.param({"circuits": [{"provider": 1, "failures": 5, "until": WALL + 9}]}, id="bad-provider"),
-        pytest.param(
-            {"circuits": [{"provider": "p", "failures": -1, "until": WALL + 9}]}, id="negative-failures"
-        ),
-        pytest.param(
-            {"circuits": [{"provider": "p", "failures": False, "until": WALL + 9}]}, id="bool-failures"
-        ),
+        pytest.param({"circuits": [{"provider": "p", "failures": -1, "until": WALL + 9}]}, id="negative-failures"),
+        pytest.param({"circuits": [{"provider": "p", "failures": False, "until": WALL + 9}]}, id="bool-failures"),
         pytest.param({"circuits": [{"provider": "p", "failures": 5, "until": "later"}]}, id="bad-until"),
-        pytest.param(
-            {"circuits": [{"provider": "p", "failures": 5, "until": math.inf}]}, id="infinite-until"
-        ),
+        pytest.param({"circuits": [{"provider": "p", "failures": 5, "until": math.inf}]}, id="infinite-until"),
     ],
 )
 def test_restore_skips_what_it_cannot_read(snapshot: Any) -> None:

@@ -59,9 +59,7 @@ def table(spent: dict[tuple[str, float], float]) -> Any:
     [
         pytest.param([], {}, "k1", "stack", "allow", None, None, id="no-budgets"),
         pytest.param([KEY_DAY], {("key:k1", DAY): 9.99}, "k1", None, "allow", None, None, id="under-limit"),
-        pytest.param(
-            [KEY_DAY], {("key:k1", DAY): 10.0}, "k1", None, "block", KEY_DAY, None, id="at-limit-blocks"
-        ),
+        pytest.param([KEY_DAY], {("key:k1", DAY): 10.0}, "k1", None, "block", KEY_DAY, None, id="at-limit-blocks"),
         pytest.param([KEY_DAY], {("key:k1", DAY): 12.5}, "k1", None, "block", KEY_DAY, None, id="over-limit"),
         pytest.param(
             [KEY_DAY],
@@ -98,12 +96,8 @@ def table(spent: dict[tuple[str, float], float]) -> Any:
             None,
             id="other-combo",
         ),
-        pytest.param(
-            [COMBO_DEGRADE], {("combo:stack", MONTH): 100.0}, "k1", None, "allow", None, None, id="no-combo"
-        ),
-        pytest.param(
-            [GLOBAL_BLOCK], {("global", MONTH): 1000.0}, None, None, "block", GLOBAL_BLOCK, None, id="global"
-        ),
+        pytest.param([COMBO_DEGRADE], {("combo:stack", MONTH): 100.0}, "k1", None, "allow", None, None, id="no-combo"),
+        pytest.param([GLOBAL_BLOCK], {("global", MONTH): 1000.0}, None, None, "block", GLOBAL_BLOCK, None, id="global"),
         pytest.param(
             [KEY_DEGRADE, GLOBAL_BLOCK],
             {("key:k1", WEEK): 60.0, ("global", MONTH): 1001.0},

@@ -38,12 +38,8 @@ def fixture(name: str) -> tuple[int, dict[str, str], bytes]:
     plain = WIRE / f"{name}.json"
     if plain.exists():
         return meta["status"], meta["headers"], plain.read_bytes()
-    (stream,) = [
-        p for p in (WIRE / name).parent.glob(f"{Path(name).name}.*") if p.suffix in (".sse", ".ndjson")
-    ]
-    payloads = [
-        json.loads(line.removeprefix("data:")) for line in stream.read_text().splitlines() if "{" in line
-    ]
+    (stream,) = [p for p in (WIRE / name).parent.glob(f"{Path(name).name}.*") if p.suffix in (".sse", ".ndjson")]
+    payloads = [json.loads(line.removeprefix("data:")) for line in stream.read_text().splitlines() if "{" in line]
     (event,) = [p for p in payloads if p.get("type", "error" if "error" in p else None) == "error"]
     return meta["status"], meta["headers"], json.dumps(event).encode()
 
@@ -129,9 +125,7 @@ def anthropic(status: int, kind: str, message: str) -> UpstreamError:
 
 
 def gemini(status: int, state: str, message: str, *details: dict[str, Any]) -> UpstreamError:
-    return error(
-        status, {"error": {"code": status, "message": message, "status": state, "details": list(details)}}
-    )
+    return error(status, {"error": {"code": status, "message": message, "status": state, "details": list(details)}})
 
 
 def openai(status: int, code: str | None, message: str, kind: str = "invalid_request_error") -> UpstreamError:
@@ -141,9 +135,7 @@ def openai(status: int, code: str | None, message: str, kind: str = "invalid_req
 def quota_failure(*quota_ids: str) -> dict[str, Any]:
     return {
         "@type": "type.googleapis.com/google.rpc.QuotaFailure",
-        "violations": [
-            {"quotaMetric": "generativelanguage.googleapis.com/x", "quotaId": q} for q in quota_ids
-        ],
+        "violations": [{"quotaMetric": "generativelanguage.googleapis.com/x", "quotaId": q} for q in quota_ids],
     }
 
 
@@ -153,9 +145,7 @@ HAND: list[Any] = [
     # quota_exhausted
     pytest.param(error(402), "quota_exhausted", id="402-no-body"),
     pytest.param(
-        error(
-            402, {"error": {"message": "Insufficient credits. Add more using https://x/credits", "code": 402}}
-        ),
+        error(402, {"error": {"message": "Insufficient credits. Add more using https://x/credits", "code": 402}}),
         "quota_exhausted",
         id="402-openrouter-credits",
     ),
@@ -169,9 +159,7 @@ HAND: list[Any] = [
         "quota_exhausted",
         id="openai-429-insufficient-quota",
     ),
-    pytest.param(
-        openai(429, None, EXCEEDED, "insufficient_quota"), "quota_exhausted", id="openai-429-quota-type-only"
-    ),
+    pytest.param(openai(429, None, EXCEEDED, "insufficient_quota"), "quota_exhausted", id="openai-429-quota-type-only"),
     pytest.param(
         anthropic(
             400,
@@ -186,15 +174,12 @@ HAND: list[Any] = [
         anthropic(
             400,
             "invalid_request_error",
-            "You have reached your specified API usage limits. "
-            "You will regain access on 2025-12-01 at 00:00 UTC.",
+            "You have reached your specified API usage limits. You will regain access on 2025-12-01 at 00:00 UTC.",
         ),
         "quota_exhausted",
         id="anthropic-400-usage-limits",
     ),
-    pytest.param(
-        anthropic(402, "billing_error", "billing problem"), "quota_exhausted", id="anthropic-billing-error"
-    ),
+    pytest.param(anthropic(402, "billing_error", "billing problem"), "quota_exhausted", id="anthropic-billing-error"),
     pytest.param(
         gemini(
             429,
@@ -238,9 +223,7 @@ HAND: list[Any] = [
         "quota_exhausted",
         id="gemini-429-per-day-wording",
     ),
-    pytest.param(
-        gemini(429, "RESOURCE_EXHAUSTED", EXCEEDED), "quota_exhausted", id="gemini-429-quota-no-window"
-    ),
+    pytest.param(gemini(429, "RESOURCE_EXHAUSTED", EXCEEDED), "quota_exhausted", id="gemini-429-quota-no-window"),
     # rate_limit
     pytest.param(error(429), "rate_limit", id="429-no-body"),
     pytest.param(
@@ -288,9 +271,7 @@ HAND: list[Any] = [
     pytest.param(error(401), "auth", id="401-no-body"),
     pytest.param(error(403, b"<html>Forbidden</html>"), "auth", id="403-html"),
     pytest.param(
-        anthropic(
-            403, "permission_error", "Your API key does not have permission to use the specified resource."
-        ),
+        anthropic(403, "permission_error", "Your API key does not have permission to use the specified resource."),
         "auth",
         id="anthropic-403-permission",
     ),
@@ -364,9 +345,7 @@ HAND: list[Any] = [
         "model_or_context",
         id="openai-404-model-not-found",
     ),
-    pytest.param(
-        anthropic(404, "not_found_error", "model: claude-nope"), "model_or_context", id="anthropic-404-model"
-    ),
+    pytest.param(anthropic(404, "not_found_error", "model: claude-nope"), "model_or_context", id="anthropic-404-model"),
     pytest.param(
         gemini(
             404,
@@ -392,9 +371,7 @@ HAND: list[Any] = [
     pytest.param(error(504, code="upstream_timeout"), "transient", id="timeout-504"),
     pytest.param(error(529), "transient", id="529-no-body"),
     pytest.param(error(503, b"<html><body>Service Unavailable</body></html>"), "transient", id="503-html"),
-    pytest.param(
-        error(500, {"error": {"message": "insufficient balance"}}), "transient", id="5xx-wins-over-words"
-    ),
+    pytest.param(error(500, {"error": {"message": "insufficient balance"}}), "transient", id="5xx-wins-over-words"),
     pytest.param(error(408), "transient", id="408"),
     pytest.param(error(409), "transient", id="409"),
     # bad_request
@@ -406,9 +383,7 @@ HAND: list[Any] = [
         id="openai-400-invalid-value",
     ),
     pytest.param(
-        anthropic(
-            400, "invalid_request_error", 'messages: roles must alternate between "user" and "assistant"'
-        ),
+        anthropic(400, "invalid_request_error", 'messages: roles must alternate between "user" and "assistant"'),
         "bad_request",
         id="anthropic-400-roles",
     ),
@@ -575,9 +550,7 @@ def test_parse_reset(value: str, seconds: float | None) -> None:
             360.0,
             id="openai-text-only",
         ),
-        pytest.param(
-            error(429, {"error": {"message": "Please retry in 28.26s."}}), 28.26, id="gemini-text-only"
-        ),
+        pytest.param(error(429, {"error": {"message": "Please retry in 28.26s."}}), 28.26, id="gemini-text-only"),
         pytest.param(from_fixture("openai-chat/error-500"), None, id="no-hint"),
         pytest.param(
             error(
@@ -647,9 +620,7 @@ def test_quota_snapshot_successful_headers(headers: dict[str, str], expected: ob
     ("headers", "fraction"),
     [
         pytest.param({}, 1.0, id="unknown"),
-        pytest.param(
-            {"x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": "25"}, 0.25, id="quarter"
-        ),
+        pytest.param({"x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": "25"}, 0.25, id="quarter"),
         pytest.param(
             {
                 "x-ratelimit-limit-requests": "100",
@@ -662,12 +633,8 @@ def test_quota_snapshot_successful_headers(headers: dict[str, str], expected: ob
         ),
         pytest.param({"x-ratelimit-remaining-requests": "25"}, 1.0, id="no-limit-unknown"),
         pytest.param({"x-ratelimit-remaining-requests": "0"}, 0.0, id="zero-without-limit"),
-        pytest.param(
-            {"x-ratelimit-limit-requests": "10", "x-ratelimit-remaining-requests": "12"}, 1.0, id="clamped"
-        ),
-        pytest.param(
-            {"x-ratelimit-limit-requests": "0", "x-ratelimit-remaining-requests": "5"}, 1.0, id="zero-limit"
-        ),
+        pytest.param({"x-ratelimit-limit-requests": "10", "x-ratelimit-remaining-requests": "12"}, 1.0, id="clamped"),
+        pytest.param({"x-ratelimit-limit-requests": "0", "x-ratelimit-remaining-requests": "5"}, 1.0, id="zero-limit"),
     ],
 )
 def test_headroom(headers: dict[str, str], fraction: float) -> None:

@@ -41,12 +41,8 @@ USER_DATED = Price(0.50, 0.50)
         pytest.param("oai/gpt-4o", BUILTIN["openai/gpt-4o"], id="provider-alias"),
         pytest.param("fake/gpt-4o", BUILTIN["openai/gpt-4o"], id="other-provider-falls-to-bare"),
         pytest.param("openai/gpt-4.1-mini-2025-04-14", BUILTIN["openai/gpt-4.1-mini"], id="dated-iso"),
-        pytest.param(
-            "claude-sonnet-4-5-20250929", BUILTIN["anthropic/claude-sonnet-4-5"], id="dated-compact-bare"
-        ),
-        pytest.param(
-            "claude/claude-sonnet-4-5-20250929", BUILTIN["anthropic/claude-sonnet-4-5"], id="alias-and-date"
-        ),
+        pytest.param("claude-sonnet-4-5-20250929", BUILTIN["anthropic/claude-sonnet-4-5"], id="dated-compact-bare"),
+        pytest.param("claude/claude-sonnet-4-5-20250929", BUILTIN["anthropic/claude-sonnet-4-5"], id="alias-and-date"),
         pytest.param("gpt-4o-2024-08-06", BUILTIN["openai/gpt-4o"], id="dated-bare"),
         pytest.param("mistral/mistral-large-latest", BUILTIN["mistral/mistral-large"], id="latest"),
         pytest.param("mistral/mistral-large-2411", BUILTIN["mistral/mistral-large"], id="yymm"),
@@ -87,9 +83,7 @@ def test_builtin_lookup(model: str, expected: Price | None) -> None:
             USER_4O,
             id="sync-dated-never-beats-user-base",
         ),
-        pytest.param(
-            {"openai/gpt-4o": USER_4O}, {}, "azure/gpt-4o", USER_4O, id="user-exact-covers-bare-of-others"
-        ),
+        pytest.param({"openai/gpt-4o": USER_4O}, {}, "azure/gpt-4o", USER_4O, id="user-exact-covers-bare-of-others"),
         pytest.param(
             {"gpt-4o": USER_4O, "gpt-4o-2024-08-06": USER_DATED},
             {},
@@ -104,13 +98,9 @@ def test_builtin_lookup(model: str, expected: Price | None) -> None:
             USER_DATED,
             id="provider-key-before-bare",
         ),
-        pytest.param(
-            {"gpt-4o": USER_4O, "fake/gpt-4o": USER_DATED}, {}, "gpt-4o", USER_4O, id="bare-key-serves-bare"
-        ),
+        pytest.param({"gpt-4o": USER_4O, "fake/gpt-4o": USER_DATED}, {}, "gpt-4o", USER_4O, id="bare-key-serves-bare"),
         pytest.param({"my-model": USER_4O}, {}, "local/my-model", USER_4O, id="user-only-model"),
-        pytest.param(
-            {"gpt-4o": USER_4O}, {}, "openai/gpt-4.1-mini", BUILTIN["openai/gpt-4.1-mini"], id="other"
-        ),
+        pytest.param({"gpt-4o": USER_4O}, {}, "openai/gpt-4.1-mini", BUILTIN["openai/gpt-4.1-mini"], id="other"),
     ],
 )
 def test_layers(user: dict[str, Price], synced: dict[str, Price], model: str, expected: Price) -> None:
@@ -158,18 +148,14 @@ CLAUDE = Price(3.00, 15.00, cached_input=0.30, cache_write=3.75)
         pytest.param(GPT, make_usage(1000, 500, cached=400), 0.0012 + 0.0002 + 0.004, id="cached-at-cached"),
         pytest.param(PLAIN, make_usage(1000, 500, cached=400), 0.001 + 0.002, id="cached-default-input"),
         pytest.param(GPT, make_usage(1000, 500, reasoning=300), 0.002 + 0.004, id="reasoning-in-completion"),
-        pytest.param(
-            REASONING, make_usage(1000, 500, reasoning=300), 0.001 + 0.0008 + 0.003, id="reasoning-own-price"
-        ),
+        pytest.param(REASONING, make_usage(1000, 500, reasoning=300), 0.001 + 0.0008 + 0.003, id="reasoning-own-price"),
         pytest.param(
             GPT,
             make_usage(1000, 500, cached=1000, reasoning=500),
             0.0005 + 0.004,
             id="all-cached-all-reasoning",
         ),
-        pytest.param(
-            GPT, make_usage(1000, 500, cached=5000, reasoning=9000), 0.0005 + 0.004, id="details-clamped"
-        ),
+        pytest.param(GPT, make_usage(1000, 500, cached=5000, reasoning=9000), 0.0005 + 0.004, id="details-clamped"),
         pytest.param(
             CLAUDE,
             with_details(make_usage(10_000, 1000, cached=6000), cache_creation_tokens=3000),
@@ -282,15 +268,9 @@ def test_parse_entries_all_fields() -> None:
         pytest.param({"model": "m", "input": 1, "output": "2"}, "'output' must be", id="string"),
         pytest.param({"model": "m", "input": 1, "output": True}, "'output' must be", id="bool"),
         pytest.param({"model": "m", "input": float("nan"), "output": 1}, "'input' must be", id="nan"),
-        pytest.param(
-            {"model": "m", "input": 1, "output": 1, "cached_input": -0.1}, "'cached_input'", id="cached"
-        ),
-        pytest.param(
-            {"model": "m", "input": 1, "output": 1, "context_window": 0}, "'context_window'", id="ctx-0"
-        ),
-        pytest.param(
-            {"model": "m", "input": 1, "output": 1, "context_window": 1.5}, "'context_window'", id="ctx"
-        ),
+        pytest.param({"model": "m", "input": 1, "output": 1, "cached_input": -0.1}, "'cached_input'", id="cached"),
+        pytest.param({"model": "m", "input": 1, "output": 1, "context_window": 0}, "'context_window'", id="ctx-0"),
+        pytest.param({"model": "m", "input": 1, "output": 1, "context_window": 1.5}, "'context_window'", id="ctx"),
     ],
 )
 def test_parse_entries_rejects(entry: dict[str, Any], fragment: str) -> None:

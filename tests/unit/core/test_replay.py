@@ -45,10 +45,7 @@ def test_signature_and_reasoning_come_back_on_the_same_call_id():
 def test_what_the_client_sent_wins_and_unknown_ids_are_left_alone():
     cache = ReplayCache()
     cache.remember(response(signature="gem-sig"))
-    assert (
-        cache.restore(history(signature="client-sig"))["messages"][1]["tool_calls"][0]["signature"]
-        == "client-sig"
-    )
+    assert cache.restore(history(signature="client-sig"))["messages"][1]["tool_calls"][0]["signature"] == "client-sig"
     other = history()
     other["messages"][1]["tool_calls"][0]["id"] = "call_other"
     assert cache.restore(other) == other
@@ -75,6 +72,4 @@ def test_a_stream_recorder_collects_signed_reasoning_and_call_signatures():
     recorder.store(cache)
     entry = cache._entries["call_9"]
     assert entry.signature == "c-sig"
-    assert entry.reasoning == [
-        {"type": "thinking", "text": "think", "signature": "r-sig", "format": "gemini"}
-    ]
+    assert entry.reasoning == [{"type": "thinking", "text": "think", "signature": "r-sig", "format": "gemini"}]

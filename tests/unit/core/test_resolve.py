@@ -12,15 +12,9 @@ from omniroute_agent.store.base import ComboRow, ProviderRow
 
 def make_table(combos: dict[str, list[str]] | None = None) -> RoutingTable:
     table = RoutingTable()
-    table.put_provider(
-        ProviderRow("fake", "openai", "http://127.0.0.1:1/v1", ["gpt-4.1-mini", "shared"], ["fk"])
-    )
-    table.put_provider(
-        ProviderRow("backup", "openai", "http://127.0.0.1:2/v1", ["gpt-4.1-nano", "shared"], [])
-    )
-    table.put_provider(
-        ProviderRow("anthropic", "anthropic", "http://127.0.0.1:3/v1", ["claude-haiku-4-5"], ["claude"])
-    )
+    table.put_provider(ProviderRow("fake", "openai", "http://127.0.0.1:1/v1", ["gpt-4.1-mini", "shared"], ["fk"]))
+    table.put_provider(ProviderRow("backup", "openai", "http://127.0.0.1:2/v1", ["gpt-4.1-nano", "shared"], []))
+    table.put_provider(ProviderRow("anthropic", "anthropic", "http://127.0.0.1:3/v1", ["claude-haiku-4-5"], ["claude"]))
     default = {
         "stack": ["fake/gpt-4.1-mini", "backup/gpt-4.1-nano"],
         "outer": ["claude/claude-haiku-4-5", "stack", "gpt-4.1-nano"],

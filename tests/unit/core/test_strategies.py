@@ -319,9 +319,7 @@ def test_auto_without_exploration_is_deterministic(views: list[TargetView], expe
             id="health-halves-free-is-best",
         ),
         pytest.param(
-            TargetView(
-                "x", health=2.0, error_rate=-1.0, quota_headroom=3.0, latency_p95_ms=0.0, price_per_mtok=0.0
-            ),
+            TargetView("x", health=2.0, error_rate=-1.0, quota_headroom=3.0, latency_p95_ms=0.0, price_per_mtok=0.0),
             [],
             1.0,
             id="clamped",
@@ -375,9 +373,7 @@ def test_combo_state_round_trip(state: ComboState) -> None:
     [
         pytest.param({}, ComboState(), id="empty"),
         pytest.param({"counter": 3}, ComboState(counter=3), id="partial"),
-        pytest.param(
-            {"counter": "3", "deck": "ab", "last_good": 5}, ComboState(), id="wrong-types-take-defaults"
-        ),
+        pytest.param({"counter": "3", "deck": "ab", "last_good": 5}, ComboState(), id="wrong-types-take-defaults"),
         pytest.param({"counter": -1, "deck": ["a", 2, "b"]}, ComboState(deck=["a", "b"]), id="bad-items"),
         pytest.param({"counter": True}, ComboState(), id="bool-is-not-a-counter"),
         pytest.param({"counter": 1, "extra": "kept out"}, ComboState(counter=1), id="unknown-ignored"),

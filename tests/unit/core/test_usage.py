@@ -77,9 +77,7 @@ async def test_stop_without_start_is_harmless(store: SqliteStore) -> None:
     await UsageRecorder(store).stop()
 
 
-async def test_store_failure_is_logged_not_raised(
-    store: SqliteStore, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_store_failure_is_logged_not_raised(store: SqliteStore, caplog: pytest.LogCaptureFixture) -> None:
     await store.close()  # every write now fails
     recorder = UsageRecorder(store)
     recorder.start()

@@ -101,9 +101,7 @@ def test_empty_secret_sends_no_auth_header(fmt: str) -> None:
 )
 def test_extra_headers(fmt: str, extra: dict[str, str]) -> None:
     req = build_request(fmt, "http://h/v1", "m", "k", b"", stream=False)  # type: ignore[arg-type]
-    assert {
-        k: v for k, v in req.headers.items() if k not in {"content-type", "accept"} | AUTH_HEADERS
-    } == extra
+    assert {k: v for k, v in req.headers.items() if k not in {"content-type", "accept"} | AUTH_HEADERS} == extra
 
 
 def test_gemini_model_substituted_in_both_paths() -> None:

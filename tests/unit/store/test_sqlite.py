@@ -100,9 +100,7 @@ WRITES = {
 
 
 @pytest.mark.parametrize(("table", "row", "changed"), [pytest.param(*u[1:], id=u[0]) for u in UPSERTS])
-async def test_upsert_is_idempotent_and_updates(
-    store: SqliteStore, table: str, row: Any, changed: Any
-) -> None:
+async def test_upsert_is_idempotent_and_updates(store: SqliteStore, table: str, row: Any, changed: Any) -> None:
     write = getattr(store, WRITES[table])
     read = getattr(store, LISTS[table])
     if table == "connections":
@@ -213,14 +211,10 @@ TASK = TaskRow(
     "updates",
     [
         pytest.param([], id="saved-once"),
-        pytest.param(
-            [("completed", 1700000005.0, {"id": "task-1", "status": {"state": "completed"}})], id="updated"
-        ),
+        pytest.param([("completed", 1700000005.0, {"id": "task-1", "status": {"state": "completed"}})], id="updated"),
     ],
 )
-async def test_task_save_get_round_trip(
-    store: SqliteStore, updates: list[tuple[str, float, dict[str, Any]]]
-) -> None:
+async def test_task_save_get_round_trip(store: SqliteStore, updates: list[tuple[str, float, dict[str, Any]]]) -> None:
     await store.save_task(TASK)
     expected = TASK
     for state, ts, body in updates:

@@ -92,9 +92,7 @@ def write(data: Iterable[Frame], writer: FrameWriter) -> bytes:
 
 def tool_call_deltas(chunks: Iterable[Chunk]) -> list[ToolCallDelta]:
     """Every tool-call delta of a hub stream, in order."""
-    return [
-        c for chunk in chunks for choice in chunk["choices"] for c in choice["delta"].get("tool_calls", [])
-    ]
+    return [c for chunk in chunks for choice in chunk["choices"] for c in choice["delta"].get("tool_calls", [])]
 
 
 # ---- a hub stream added up ------------------------------------------------------------------

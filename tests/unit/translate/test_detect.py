@@ -53,9 +53,7 @@ def test_every_request_fixture_is_recognised(body: dict[str, Any], fmt: str, req
 @pytest.mark.parametrize(
     ("body", "fmt"),
     [
-        pytest.param(
-            {"model": "m", "messages": [{"role": "user", "content": "hi"}]}, "openai", id="plain-chat"
-        ),
+        pytest.param({"model": "m", "messages": [{"role": "user", "content": "hi"}]}, "openai", id="plain-chat"),
         pytest.param({"model": "m", "system": "s", "messages": []}, "anthropic", id="anthropic-system"),
         pytest.param({"contents": [{"parts": [{"text": "hi"}]}]}, "gemini", id="gemini-contents"),
         pytest.param({"model": "m", "input": "hi"}, "responses", id="responses-input"),

@@ -78,9 +78,7 @@ def test_fixtures_found() -> None:
 
 @pytest.mark.parametrize("chunking", CHUNKINGS.values(), ids=CHUNKINGS.keys())
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[p.relative_to(WIRE).as_posix() for p in FIXTURES])
-def test_fixture_events_independent_of_chunking(
-    fixture: Path, chunking: Callable[[bytes], Iterator[bytes]]
-) -> None:
+def test_fixture_events_independent_of_chunking(fixture: Path, chunking: Callable[[bytes], Iterator[bytes]]) -> None:
     raw = fixture.read_bytes()
     expected = reference_events(raw)
     assert expected, "fixture has no events"

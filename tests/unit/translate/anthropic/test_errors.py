@@ -66,17 +66,13 @@ def test_parse_error_other_bodies(body: bytes, expected: tuple[str, str]) -> Non
         (GatewayError("oops"), 500, "api_error", anthropic.InternalServerError),
     ],
 )
-def test_error_body(
-    exc: GatewayError, status: int, kind: str, sdk_class: type[anthropic.APIStatusError]
-) -> None:
+def test_error_body(exc: GatewayError, status: int, kind: str, sdk_class: type[anthropic.APIStatusError]) -> None:
     got_status, body = error_body(exc)
     assert got_status == status
     assert body == {"type": "error", "error": {"type": kind, "message": exc.message}}
     ErrorResponse.model_validate(body)
     client = anthropic.Anthropic(api_key="test")
-    raw = httpx2.Response(
-        status, json=body, request=httpx2.Request("POST", "https://api.anthropic.com/v1/messages")
-    )
+    raw = httpx2.Response(status, json=body, request=httpx2.Request("POST", "https://api.anthropic.com/v1/messages"))
     error = client._make_status_error(exc.message, body=body, response=raw)
     assert type(error) is sdk_class
 

@@ -21,9 +21,7 @@ PNG = (
     "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAHUlEQVR42mO4YGAARP/BAJnNgFMCUwjCxi1BBzsASlSFoTRYE6kAAAAASUVO"
     "RK5CYII="
 )
-THOUGHT = (
-    "The user asks for the current weather in Paris. I should call get_weather with Paris, France in celsius."
-)
+THOUGHT = "The user asks for the current weather in Paris. I should call get_weather with Paris, France in celsius."
 SIGNATURE = (
     "WgF0BuDcLhtfAl206MrVL1EHkiycJt83h7HVkG8UJglPTXBh79vfrXEgPBT2CudZwWqFb9XQyMAuO/TYE8yw8Pc9WhAIEq6CvQBJ+36zZv/1"
     "vNiJTmjSWlYlNr1l0INiqasjNOgJibx61fqLsm2SAujY3pTs7txjruXLByUy0XobZfbm2xBHnnLGQLEW+irzUNf1wZN42Lx6XpTr4ajzP3Ue"
@@ -154,9 +152,7 @@ EXPECTED_HUB: dict[str, dict[str, Any]] = {
                 "role": "assistant",
                 "content": None,
                 "tool_calls": [call("toolu_011X8qSAk398bFnq9Ap3j49F", PARIS_ARGS)],
-                "reasoning": [
-                    {"type": "thinking", "text": THOUGHT, "signature": SIGNATURE, "format": "anthropic"}
-                ],
+                "reasoning": [{"type": "thinking", "text": THOUGHT, "signature": SIGNATURE, "format": "anthropic"}],
                 "reasoning_content": THOUGHT,
             },
             {"role": "tool", "tool_call_id": "toolu_011X8qSAk398bFnq9Ap3j49F", "content": PARIS},
@@ -216,9 +212,7 @@ def from_openai(name: str, quirks: Quirks = DEFAULT) -> dict[str, Any]:
 def test_openai_text() -> None:
     body = from_openai("text")
     assert body["system"] == "You are a concise assistant. Keep answers short."
-    assert body["messages"] == [
-        {"role": "user", "content": "What is the capital of France? Answer in one sentence."}
-    ]
+    assert body["messages"] == [{"role": "user", "content": "What is the capital of France? Answer in one sentence."}]
     assert body["max_tokens"] == Quirks().max_tokens_default
 
 

@@ -303,12 +303,8 @@ CALL = call("toolu_1", "{}")
             "text/csv",
             id="csv-file",
         ),
-        pytest.param(
-            [USER, {"role": "assistant", "tool_calls": [CALL]}, USER], {}, "toolu_1", id="missing-result"
-        ),
-        pytest.param(
-            [USER, {"role": "assistant", "tool_calls": [CALL]}], {}, "toolu_1", id="missing-result-at-end"
-        ),
+        pytest.param([USER, {"role": "assistant", "tool_calls": [CALL]}, USER], {}, "toolu_1", id="missing-result"),
+        pytest.param([USER, {"role": "assistant", "tool_calls": [CALL]}], {}, "toolu_1", id="missing-result-at-end"),
         pytest.param(
             [USER, {"role": "tool", "tool_call_id": "call_9", "content": "x"}],
             {},
@@ -327,9 +323,7 @@ CALL = call("toolu_1", "{}")
         ),
         pytest.param([USER], {"response_format": {"type": "json_object"}}, "json_object", id="json-object"),
         pytest.param([USER], {"n": 2}, "'n'", id="n"),
-        pytest.param(
-            [USER], {"tools": [{"type": "custom", "custom": {"name": "x"}}]}, "custom", id="custom-tool"
-        ),
+        pytest.param([USER], {"tools": [{"type": "custom", "custom": {"name": "x"}}]}, "custom", id="custom-tool"),
         pytest.param(
             [USER],
             {"tools": TOOLS, "tool_choice": {"type": "allowed_tools"}},
@@ -362,9 +356,7 @@ def test_from_hub_refuses(messages: list[ChatMessage], extra: dict[str, Any], na
                 "messages": [
                     {
                         "role": "user",
-                        "content": [
-                            {"type": "document", "source": {"type": "url", "url": "https://x/a.pdf"}}
-                        ],
+                        "content": [{"type": "document", "source": {"type": "url", "url": "https://x/a.pdf"}}],
                     }
                 ]
             },
@@ -377,9 +369,7 @@ def test_from_hub_refuses(messages: list[ChatMessage], extra: dict[str, Any], na
             id="server-tool",
         ),
         pytest.param({"messages": [], "mcp_servers": []}, "mcp_servers", id="mcp-servers"),
-        pytest.param(
-            {"messages": [], "thinking": {"type": "between_tools"}}, "between_tools", id="thinking-type"
-        ),
+        pytest.param({"messages": [], "thinking": {"type": "between_tools"}}, "between_tools", id="thinking-type"),
         pytest.param({"messages": [], "tool_choice": {"type": "some"}}, "some", id="tool-choice"),
         pytest.param({"messages": [{"role": "robot", "content": "x"}]}, "robot", id="role"),
         pytest.param({"messages": "hello"}, "messages", id="messages-not-list"),

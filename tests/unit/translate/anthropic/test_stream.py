@@ -189,9 +189,7 @@ def decode_openai(name: str) -> list[Chunk]:
 def test_openai_text_stream_encoded() -> None:
     events = encode(decode_openai("text.stream.sse"))
     message = sdk_message(events)
-    assert [b.to_dict() for b in message.content] == [
-        {"type": "text", "text": "The capital of France is Paris."}
-    ]
+    assert [b.to_dict() for b in message.content] == [{"type": "text", "text": "The capital of France is Paris."}]
     assert message.stop_reason == "end_turn"
     assert (message.usage.input_tokens, message.usage.output_tokens) == (27, 8)
 

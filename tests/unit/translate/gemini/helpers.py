@@ -73,10 +73,7 @@ def decode(raw: bytes, kind: Framing, chunking: Chunking = whole) -> list[Chunk]
 
 def write(data: list[Frame], kind: Framing) -> bytes:
     writer: framing.FrameWriter
-    if kind == "sse":
-        writer = framing.SSEWriter(with_event_names=False, line_end="\r\n")
-    else:
-        writer = framing.JSONArrayWriter()
+    writer = framing.SSEWriter(with_event_names=False, line_end="\r\n") if kind == "sse" else framing.JSONArrayWriter()
     return streams.write(data, writer)
 
 

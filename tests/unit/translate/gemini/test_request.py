@@ -84,8 +84,7 @@ HUB: dict[str, dict[str, Any]] = {
             {
                 "role": "tool",
                 "tool_call_id": "call_1",
-                "content": '{"location":"Tokyo, Japan","temperature":22,"unit":"celsius",'
-                '"conditions":"clear"}',
+                "content": '{"location":"Tokyo, Japan","temperature":22,"unit":"celsius","conditions":"clear"}',
             },
         ],
         "tools": [WEATHER_TOOL],
@@ -216,9 +215,7 @@ def _from_openai(name: str) -> dict[str, Any]:
 
 def test_openai_text() -> None:
     body = _from_openai("text.request.json")
-    assert body["systemInstruction"] == {
-        "parts": [{"text": "You are a concise assistant. Keep answers short."}]
-    }
+    assert body["systemInstruction"] == {"parts": [{"text": "You are a concise assistant. Keep answers short."}]}
     assert body["contents"] == [
         {"role": "user", "parts": [{"text": "What is the capital of France? Answer in one sentence."}]}
     ]
@@ -280,9 +277,7 @@ def test_openai_image() -> None:
 
 def test_openai_params() -> None:
     body = _from_openai("params.request.json")
-    assert body["systemInstruction"] == {
-        "parts": [{"text": "Answer with a numbered list. Stop after the third item."}]
-    }
+    assert body["systemInstruction"] == {"parts": [{"text": "Answer with a numbered list. Stop after the third item."}]}
     assert body["generationConfig"] == {
         "temperature": 0.2,
         "topP": 0.9,

@@ -156,9 +156,7 @@ def test_effort_none_turns_thinking_off() -> None:
 
 def test_quirks() -> None:
     messages = ({"role": "developer", "content": "be brief"}, {"role": "user", "content": "hi"})
-    body = _out(
-        *messages, quirks=Quirks(system_as_user=True, drop_sampling=True), temperature=0.5, top_k=3, seed=1
-    )
+    body = _out(*messages, quirks=Quirks(system_as_user=True, drop_sampling=True), temperature=0.5, top_k=3, seed=1)
     assert "systemInstruction" not in body
     assert body["contents"] == [{"role": "user", "parts": [{"text": "be brief"}, {"text": "hi"}]}]
     assert body["generationConfig"] == {"seed": 1}
@@ -200,9 +198,7 @@ def test_reasoning_replayed_only_to_gemini_with_signatures() -> None:
         {"text": "answer", "thoughtSignature": "Z2Vt"},
         {"functionCall": {"name": "f", "args": {}}, "thoughtSignature": "c2ln"},
     ]
-    assert body["contents"][2]["parts"] == [
-        {"functionResponse": {"name": "f", "response": {"result": "done"}}}
-    ]
+    assert body["contents"][2]["parts"] == [{"functionResponse": {"name": "f", "response": {"result": "done"}}}]
 
 
 def test_model_turn_signatures_in() -> None:
@@ -276,11 +272,7 @@ TO_HUB_REFUSED = {
         "text/x.enum",
     ),
     "video by uri": (
-        {
-            "contents": [
-                {"role": "user", "parts": [{"fileData": {"fileUri": "gs://v", "mimeType": "video/mp4"}}]}
-            ]
-        },
+        {"contents": [{"role": "user", "parts": [{"fileData": {"fileUri": "gs://v", "mimeType": "video/mp4"}}]}]},
         "video/mp4",
     ),
     "code execution part": (
@@ -306,11 +298,7 @@ Q = {"role": "user", "content": "q"}
 FROM_HUB_REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "two choices": ({"messages": [Q], "n": 2}, "n above 1"),
     "plain data url": (
-        {
-            "messages": [
-                {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:,hi"}}]}
-            ]
-        },
+        {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:,hi"}}]}]},
         "base64",
     ),
     "file id": (
@@ -324,9 +312,7 @@ FROM_HUB_REFUSED: dict[str, tuple[dict[str, Any], str]] = {
                 Q,
                 {
                     "role": "assistant",
-                    "tool_calls": [
-                        {"id": "c", "type": "function", "function": {"name": "f", "arguments": "[1]"}}
-                    ],
+                    "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "[1]"}}],
                 },
                 {"role": "tool", "tool_call_id": "c", "content": "x"},
             ]

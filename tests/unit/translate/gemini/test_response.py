@@ -163,9 +163,7 @@ def test_openai_responses_out(fixture: str) -> None:
         calls = [p["functionCall"] for p in parts if "functionCall" in p]
         assert [c["id"] for c in calls] == [c["id"] for c in message["tool_calls"]]
         assert parsed.function_calls is not None
-        assert [c.name for c in parsed.function_calls] == [
-            c["function"]["name"] for c in message["tool_calls"]
-        ]
+        assert [c.name for c in parsed.function_calls] == [c["function"]["name"] for c in message["tool_calls"]]
     if message.get("content"):
         assert parsed.text == message["content"]
     if message.get("reasoning_content"):  # another provider's reasoning is shown to the client as thoughts

@@ -256,8 +256,6 @@ def test_blocked_prompt_in_a_stream() -> None:
 
 
 def test_untranslatable_parts_are_refused_not_dropped() -> None:
-    frame = Frame(
-        {"candidates": [{"content": {"role": "model", "parts": [{"executableCode": {"code": "1"}}]}}]}
-    )
+    frame = Frame({"candidates": [{"content": {"role": "model", "parts": [{"executableCode": {"code": "1"}}]}}]})
     with pytest.raises(InvalidRequest, match="executableCode"):
         Decoder().feed(frame)

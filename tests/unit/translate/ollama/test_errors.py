@@ -37,9 +37,7 @@ def test_parse_error_fixtures(fixture: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
-        pytest.param(
-            502, b"<html>Bad Gateway</html>", ("<html>Bad Gateway</html>", "http_502"), id="not-json"
-        ),
+        pytest.param(502, b"<html>Bad Gateway</html>", ("<html>Bad Gateway</html>", "http_502"), id="not-json"),
         pytest.param(503, b"", ("status 503", "http_503"), id="empty"),
         pytest.param(400, b'{"error": ""}', ("status 400", "http_400"), id="empty-message"),
         pytest.param(
@@ -58,9 +56,7 @@ def test_parse_error_other_bodies(status: int, body: bytes, expected: tuple[str,
 @pytest.mark.parametrize(
     ("exc", "status"),
     [
-        pytest.param(
-            InvalidRequest("messages[0]: Ollama cannot take a 'input_audio' content part"), 400, id="invalid"
-        ),
+        pytest.param(InvalidRequest("messages[0]: Ollama cannot take a 'input_audio' content part"), 400, id="invalid"),
         pytest.param(AuthenticationFailed("missing API key"), 401, id="auth"),
         pytest.param(ModelNotFound("model 'x' not found"), 404, id="model"),
         pytest.param(UnsupportedFormat("no codec"), 501, id="format"),

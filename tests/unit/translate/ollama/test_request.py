@@ -164,9 +164,7 @@ def apply_losses(body: dict[str, Any], losses: list[tuple[str, object, str]]) ->
 
 def test_every_request_fixture_is_covered() -> None:
     assert set(EXPECTED_HUB) <= set(REQUEST_FIXTURES)
-    assert {"thinking.stream.request.json", "tools.stream.request.json"} | set(EXPECTED_HUB) == set(
-        REQUEST_FIXTURES
-    )
+    assert {"thinking.stream.request.json", "tools.stream.request.json"} | set(EXPECTED_HUB) == set(REQUEST_FIXTURES)
 
 
 @pytest.mark.parametrize("fixture", EXPECTED_HUB)
@@ -261,15 +259,11 @@ def test_cross_params() -> None:
 def test_cross_structured() -> None:
     body = from_openai("structured")
     assert body["messages"][0]["role"] == "system"
-    assert (
-        body["format"] == load(OPENAI / "structured.request.json")["response_format"]["json_schema"]["schema"]
-    )
+    assert body["format"] == load(OPENAI / "structured.request.json")["response_format"]["json_schema"]["schema"]
     assert body["options"] == {"num_predict": 200}
 
 
-@pytest.mark.parametrize(
-    "name", ["text", "tools", "tools.followup", "image", "params", "structured", "text.stream"]
-)
+@pytest.mark.parametrize("name", ["text", "tools", "tools.followup", "image", "params", "structured", "text.stream"])
 def test_cross_bodies_use_ollama_keys_only(name: str) -> None:
     body = from_openai(name)
     check_request(body)

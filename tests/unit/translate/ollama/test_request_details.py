@@ -140,9 +140,7 @@ def test_think_and_reasoning_effort(think: bool | str, effort: str, back: bool |
         pytest.param({"stop": "END"}, {"options": {"stop": ["END"]}}, id="stop-string"),
         pytest.param({"response_format": {"type": "json_object"}}, {"format": "json"}, id="json-object"),
         pytest.param({"response_format": {"type": "text"}}, {}, id="text-format"),
-        pytest.param(
-            {"stream": True, "stream_options": {"include_usage": True}}, {"stream": True}, id="stream"
-        ),
+        pytest.param({"stream": True, "stream_options": {"include_usage": True}}, {"stream": True}, id="stream"),
         pytest.param({"tools": [WEATHER_TOOL], "tool_choice": "none"}, {}, id="tool-choice-none"),
         pytest.param(
             {"tools": [WEATHER_TOOL], "tool_choice": "auto"}, {"tools": [WEATHER_TOOL]}, id="tool-choice-auto"
@@ -157,9 +155,7 @@ def test_from_hub_parameters(hub_keys: dict[str, Any], expected: dict[str, Any])
 
 
 def test_format_json_to_hub() -> None:
-    assert to_hub({"model": "m", "messages": [], "format": "json"})["response_format"] == {
-        "type": "json_object"
-    }
+    assert to_hub({"model": "m", "messages": [], "format": "json"})["response_format"] == {"type": "json_object"}
 
 
 def test_quirks() -> None:
@@ -182,9 +178,7 @@ def test_quirks() -> None:
                 "messages": [
                     {
                         "role": "user",
-                        "content": [
-                            {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}}
-                        ],
+                        "content": [{"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}}],
                     }
                 ]
             },
@@ -196,9 +190,7 @@ def test_quirks() -> None:
                 "messages": [
                     {
                         "role": "user",
-                        "content": [
-                            {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
-                        ],
+                        "content": [{"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}],
                     }
                 ]
             },
@@ -251,16 +243,12 @@ def test_quirks() -> None:
             "JSON object",
             id="array-arguments",
         ),
-        pytest.param(
-            {"messages": [{"role": "function", "content": "x"}]}, "'function' role", id="function-role"
-        ),
+        pytest.param({"messages": [{"role": "function", "content": "x"}]}, "'function' role", id="function-role"),
         pytest.param({"messages": [], "n": 2}, "n must be 1", id="n"),
         pytest.param(
             {"messages": [], "tools": [WEATHER_TOOL], "tool_choice": "required"}, "tool_choice", id="required"
         ),
-        pytest.param(
-            {"messages": [], "tools": [{"type": "web_search"}]}, "'web_search'", id="non-function-tool"
-        ),
+        pytest.param({"messages": [], "tools": [{"type": "web_search"}]}, "'web_search'", id="non-function-tool"),
         pytest.param({"messages": [], "reasoning_effort": "extreme"}, "'extreme'", id="effort"),
         pytest.param(
             {"messages": [], "response_format": {"type": "json_schema", "json_schema": {"name": "x"}}},
@@ -279,9 +267,7 @@ def test_from_hub_refuses_what_ollama_cannot_express(hub: dict[str, Any], needle
     [
         pytest.param({"messages": "hi"}, "messages must be a list", id="messages"),
         pytest.param({"messages": [{"role": "robot", "content": "x"}]}, "role", id="role"),
-        pytest.param(
-            {"messages": [{"role": "user", "content": 1}]}, "content must be a string", id="content"
-        ),
+        pytest.param({"messages": [{"role": "user", "content": 1}]}, "content must be a string", id="content"),
         pytest.param({"messages": [{"role": "user", "content": "", "images": [1]}]}, "images", id="images"),
         pytest.param(
             {"messages": [{"role": "user", "content": "x", "tool_calls": [{}]}]},
@@ -294,17 +280,11 @@ def test_from_hub_refuses_what_ollama_cannot_express(hub: dict[str, Any], needle
             id="call-without-name",
         ),
         pytest.param(
-            {
-                "messages": [
-                    {"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": 3}}]}
-                ]
-            },
+            {"messages": [{"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": 3}}]}]},
             "JSON object",
             id="arguments-number",
         ),
-        pytest.param(
-            {"messages": [{"role": "tool", "content": "x"}]}, "answers no earlier tool call", id="orphan"
-        ),
+        pytest.param({"messages": [{"role": "tool", "content": "x"}]}, "answers no earlier tool call", id="orphan"),
         pytest.param({"messages": [], "think": "huge"}, "think", id="think"),
         pytest.param({"messages": [], "format": 42}, "format", id="format"),
         pytest.param({"messages": [], "options": [1]}, "options", id="options"),
@@ -315,9 +295,7 @@ def test_to_hub_refuses_malformed_bodies(body: dict[str, Any], needle: str) -> N
         to_hub(body)
 
 
-@pytest.mark.parametrize(
-    ("stream", "expected"), [("absent", True), (None, True), (True, True), (False, False)]
-)
+@pytest.mark.parametrize(("stream", "expected"), [("absent", True), (None, True), (True, True), (False, False)])
 def test_ollama_streams_unless_told_not_to(stream: object, expected: bool) -> None:
     body: dict[str, Any] = {"model": "m", "messages": []}
     if stream != "absent":

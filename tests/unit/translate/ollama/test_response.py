@@ -262,7 +262,4 @@ def test_malformed_ollama_tool_call_fails_loudly() -> None:
     ],
 )
 def test_created_at(created_at: Any, created: int) -> None:
-    assert (
-        to_hub({"created_at": created_at, "message": {"role": "assistant", "content": ""}})["created"]
-        == created
-    )
+    assert to_hub({"created_at": created_at, "message": {"role": "assistant", "content": ""}})["created"] == created

@@ -218,14 +218,9 @@ def test_error_line_status(line: dict[str, Any], status: int) -> None:
 def test_decoder_role_first_noise_ignored_nothing_after_done() -> None:
     decoder = Decoder()
     assert decoder.feed(Frame("not json")) == []
-    [first] = decoder.feed(
-        Frame({"model": "m", "message": {"role": "assistant", "content": ""}, "done": False})
-    )
+    [first] = decoder.feed(Frame({"model": "m", "message": {"role": "assistant", "content": ""}, "done": False}))
     assert first["choices"] == [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]
-    assert (
-        decoder.feed(Frame({"model": "m", "message": {"role": "assistant", "content": ""}, "done": False}))
-        == []
-    )
+    assert decoder.feed(Frame({"model": "m", "message": {"role": "assistant", "content": ""}, "done": False})) == []
     line = {
         "model": "m",
         "message": {"role": "assistant", "content": "hi"},
@@ -323,9 +318,7 @@ def test_encoder_without_finish_chunk_still_ends_with_done() -> None:
             ]
         }
     )
-    encoder.feed(
-        {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "1}"}}]}}]}
-    )
+    encoder.feed({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": "1}"}}]}}]})
     frames = encoder.finish()
     check_stream([f.data for f in frames])
     assert frames[0].data["message"]["tool_calls"] == [

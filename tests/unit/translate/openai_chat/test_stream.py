@@ -46,9 +46,7 @@ def is_usage_only(payload: bytes) -> bool:
 
 @pytest.mark.parametrize("chunking", SSE_CHUNKINGS.values(), ids=SSE_CHUNKINGS.keys())
 @pytest.mark.parametrize(("fixture", "usage"), STREAMS.items(), ids=STREAMS.keys())
-def test_include_usage_forwards_every_event(
-    fixture: str, usage: tuple[int, int, int], chunking: Chunking
-) -> None:
+def test_include_usage_forwards_every_event(fixture: str, usage: tuple[int, int, int], chunking: Chunking) -> None:
     raw = (WIRE / fixture).read_bytes()
     tap = PassthroughTap(include_usage=True)
     out = run(tap, chunking(raw))

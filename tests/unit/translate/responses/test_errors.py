@@ -73,8 +73,5 @@ def test_error_body(exc: GatewayError, status: int, kind: str, code: str) -> Non
 
 def test_codec_entry_fills_every_slot() -> None:
     codec = codec_entry(request, response, stream, errors)
-    assert (
-        codec.encoder(StreamContext(id="resp_1", model="m", created=1)).finish()[-1].event
-        == "response.completed"
-    )
+    assert codec.encoder(StreamContext(id="resp_1", model="m", created=1)).finish()[-1].event == "response.completed"
     assert codec.decoder().done is False

@@ -108,8 +108,7 @@ EXPECTED_HUB: dict[str, dict[str, Any]] = {
             {
                 "role": "tool",
                 "tool_call_id": TOKYO,
-                "content": '{"location": "Tokyo, Japan", "temperature": 22, "unit": "celsius", '
-                '"conditions": "clear"}',
+                "content": '{"location": "Tokyo, Japan", "temperature": 22, "unit": "celsius", "conditions": "clear"}',
             },
         ],
         "tools": [WEATHER_TOOL],
@@ -185,9 +184,7 @@ def _lone_user_text(value: Any) -> Any:
 
 
 SUMMARY = Loss("reasoning.summary", "the hub has no reasoning-summary setting; summaries are not asked for")
-LONE_USER = Loss(
-    "input", "one user text message comes back in the equivalent short form, a string", _lone_user_text
-)
+LONE_USER = Loss("input", "one user text message comes back in the equivalent short form, a string", _lone_user_text)
 STORE = Loss("store", "written out as false when the hub does not ask for storage (Chat's default)")
 KNOWN_LOSSES: dict[str, list[Loss]] = {
     "reasoning": [SUMMARY],
@@ -484,10 +481,7 @@ def test_tool_without_strict_is_strict_in_responses_and_not_in_chat() -> None:
 )
 def test_tool_choice(choice: Any, hub: Any) -> None:
     assert to_hub({"model": "m", "input": "x", "tool_choice": choice})["tool_choice"] == hub
-    assert (
-        from_hub({"messages": [{"role": "user", "content": "x"}], "tool_choice": hub}, "m")["tool_choice"]
-        == choice
-    )
+    assert from_hub({"messages": [{"role": "user", "content": "x"}], "tool_choice": hub}, "m")["tool_choice"] == choice
 
 
 @pytest.mark.parametrize(
@@ -504,9 +498,7 @@ def test_text_settings(text: dict[str, Any], hub: dict[str, Any]) -> None:
     assert from_hub({"messages": [{"role": "user", "content": "x"}], **hub}, "m")["text"] == text  # type: ignore[typeddict-item]
 
 
-@pytest.mark.parametrize(
-    ("budget", "effort"), [(0, "minimal"), (1024, "low"), (8192, "medium"), (32000, "high")]
-)
+@pytest.mark.parametrize(("budget", "effort"), [(0, "minimal"), (1024, "low"), (8192, "medium"), (32000, "high")])
 def test_thinking_budget_becomes_an_effort(budget: int, effort: str) -> None:
     body = from_hub({"messages": [{"role": "user", "content": "x"}], "reasoning_budget": budget}, "m")
     assert body["reasoning"] == {"effort": effort}
@@ -550,11 +542,7 @@ TO_HUB_REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "conversation": ({"conversation": "conv_1"}, "stateless"),
     "built-in tool": ({"tools": [{"type": "web_search"}]}, "web_search"),
     "image file_id": (
-        {
-            "input": [
-                {"role": "user", "content": [{"type": "input_image", "file_id": "file-1", "detail": "auto"}]}
-            ]
-        },
+        {"input": [{"role": "user", "content": [{"type": "input_image", "file_id": "file-1", "detail": "auto"}]}]},
         "file_id",
     ),
     "item_reference": ({"input": [{"type": "item_reference", "id": "msg_1"}]}, "item_reference"),

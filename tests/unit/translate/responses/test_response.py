@@ -87,8 +87,7 @@ EXPECTED_HUB: dict[str, dict[str, Any]] = {
     "reasoning": {
         "message": {
             "role": "assistant",
-            "content": "9.8 is larger than 9.11, because 0.8 (eight tenths) is greater than 0.11 "
-            "(eleven hundredths).",
+            "content": "9.8 is larger than 9.11, because 0.8 (eight tenths) is greater than 0.11 (eleven hundredths).",
             "reasoning": [
                 {
                     "type": "thinking",
@@ -133,8 +132,7 @@ def fixture(name: str) -> dict[str, Any]:
 def without_losses(body: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in body.items() if k not in KNOWN_LOSSES}
     out["output"] = [
-        {k: v for k, v in item.items() if not (item["type"] == "message" and k == "id")}
-        for item in body["output"]
+        {k: v for k, v in item.items() if not (item["type"] == "message" and k == "id")} for item in body["output"]
     ]
     return out
 
@@ -144,9 +142,7 @@ def test_to_hub(name: str) -> None:
     body = fixture(name)
     hub = to_hub(body)
     expected = EXPECTED_HUB[name]
-    assert hub["choices"] == [
-        {"index": 0, "message": expected["message"], "finish_reason": expected["finish_reason"]}
-    ]
+    assert hub["choices"] == [{"index": 0, "message": expected["message"], "finish_reason": expected["finish_reason"]}]
     assert hub["stop_reason"] == expected["stop_reason"]
     assert hub["usage"] == expected["usage"]
     assert (hub["id"], hub["created"], hub["model"]) == (body["id"], body["created_at"], body["model"])

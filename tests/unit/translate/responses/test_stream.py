@@ -74,9 +74,7 @@ def check_stream(out: list[Frame]) -> dict[str, Any]:
             done_items.append(d["item"])
     final: dict[str, Any] = datas[-1]["response"]
     sdk_response(final)
-    assert sorted(final["output"], key=lambda o: str(o["id"])) == sorted(
-        done_items, key=lambda o: str(o["id"])
-    )
+    assert sorted(final["output"], key=lambda o: str(o["id"])) == sorted(done_items, key=lambda o: str(o["id"]))
     assert [o["id"] for o in final["output"]] == list(added)
     return final
 
@@ -126,9 +124,7 @@ def test_done_values_fill_in_what_the_deltas_did_not_send() -> None:
     ]
     decoder = Decoder()
     chunks = [c for f in kept for c in decoder.feed(f)]
-    assert accumulate(chunks) == response_summary(
-        response_to_hub(load(RESPONSES / "reasoning.response.json"))
-    )
+    assert accumulate(chunks) == response_summary(response_to_hub(load(RESPONSES / "reasoning.response.json")))
 
 
 @pytest.mark.parametrize(
