@@ -66,11 +66,14 @@ def _serve_stdio(settings: Settings) -> int:
     import anyio
 
     from omniroute_agent.runtime import Runtime
-    from omniroute_agent.tools import build_server
+    from omniroute_agent.tools import build_server, stdio_caller
+    from omniroute_agent.tools.heartbeat import heartbeat
 
     async def run() -> None:
         async with Runtime.running(settings) as runtime:
-            await build_server(runtime).run_stdio_async()
+            server = build_server(runtime, stdio_caller(runtime))
+            async with heartbeat(runtime, transport="stdio", tools=len(await server.list_tools())):
+                await server.run_stdio_async()
 
     anyio.run(run)
     return 0

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from omniroute_agent.core import scopes
 from omniroute_agent.core.strategies import STRATEGIES
 from omniroute_agent.errors import ConfigError
 from omniroute_agent.formats import Format
@@ -96,8 +97,23 @@ class RoutingSection(_Strict):
     idempotency_window_s: Annotated[float, Field(ge=0)] = 600.0
 
 
+class KeySection(_Strict):
+    """A gateway key with its own scopes (see core/scopes.py); `[server] api_keys` hold every scope."""
+
+    key: Annotated[str, StringConstraints(min_length=8)]
+    label: str = ""
+    scopes: Annotated[list[str], Field(min_length=1)] = ["*"]
+
+
+class McpSection(_Strict):
+    stdio_scopes: list[str] = ["*"]  # what a local IDE spawning `omniroute --mcp` may do
+    heartbeat_s: Annotated[float, Field(gt=0)] = 10.0
+
+
 class ConfigFile(_Strict):
     server: ServerSection = ServerSection()
+    keys: list[KeySection] = []
+    mcp: McpSection = McpSection()
     routing: RoutingSection = RoutingSection()
     providers: list[ProviderSection] = []
     combos: list[ComboSection] = []
@@ -225,6 +241,14 @@ def _check_semantics(cfg: ConfigFile, text: str, source: str) -> None:
                 f"{source}:{locate(text, ('combos', i, 'weights'))}: combo '{c.name}' has {len(c.models)} "
                 f"targets but {len(c.weights)} weights"
             )
+    for i, k in enumerate(cfg.keys):
+        if unknown := scopes.validate(k.scopes):
+            raise ConfigError(
+                f"{source}:{locate(text, ('keys', i, 'scopes'))}: unknown scopes {unknown} "
+                f"(known: {', '.join(scopes.SCOPES)}, or 'action:*', or '*')"
+            )
+    if unknown := scopes.validate(cfg.mcp.stdio_scopes):
+        raise ConfigError(f"{source}:{locate(text, ('mcp', 'stdio_scopes'))}: unknown scopes {unknown}")
     for i, b in enumerate(cfg.budgets):
         if b.action == "degrade" and not b.degrade_to:
             raise ConfigError(f"{source}:{locate(text, ('budgets', i, 'action'))}: a degrade budget needs 'degrade_to'")

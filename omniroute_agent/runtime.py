@@ -19,6 +19,7 @@ from omniroute_agent.a2a.engine import TaskEngine
 from omniroute_agent.config import Settings
 from omniroute_agent.core.accounts import Accounts, AccountSettings
 from omniroute_agent.core.admin import price_book
+from omniroute_agent.core.batch import BatchWriter
 from omniroute_agent.core.bootstrap import apply_config, load_table
 from omniroute_agent.core.breaker import Breaker, BreakerSettings
 from omniroute_agent.core.budget import LEDGER_KEEP_S, Budget, Ledger, scopes
@@ -31,6 +32,7 @@ from omniroute_agent.core.table import RoutingTable
 from omniroute_agent.core.usage import UsageRecorder
 from omniroute_agent.providers.executor import Executor
 from omniroute_agent.skills import SKILLS
+from omniroute_agent.store.base import AuditRow
 from omniroute_agent.store.crypto import load_cipher
 from omniroute_agent.store.sqlite import DB_FILE, SqliteStore
 
@@ -71,6 +73,7 @@ class Runtime:
     store: SqliteStore
     gateway: Gateway
     tasks: TaskEngine
+    audit: BatchWriter[AuditRow]
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -105,9 +108,12 @@ class Runtime:
                     ledger=await seed_ledger(store),
                     idempotency=Idempotency(ttl_s=settings.file.routing.idempotency_window_s),
                 )
+                audit: BatchWriter[AuditRow] = BatchWriter(store.add_audit, name="audit")
+                audit.start()
                 try:
-                    yield cls(settings, store, gateway, TaskEngine(store, gateway, SKILLS))
+                    yield cls(settings, store, gateway, TaskEngine(store, gateway, SKILLS), audit)
                 finally:
+                    await audit.stop()
                     await keeper.stop()
                     await usage.stop()
         finally:

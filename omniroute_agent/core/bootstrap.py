@@ -74,9 +74,11 @@ async def apply_config(store: Store, cipher: Cipher, settings: Settings) -> None
         await store.upsert_budget(
             BudgetRow(f"{b.scope}/{b.period}", b.scope, b.period, b.limit_usd, b.action, b.degrade_to)
         )
-    for n, key in enumerate(file.server.api_keys):
+    keys = [(key, f"config key {n + 1}", ["*"]) for n, key in enumerate(file.server.api_keys)]
+    keys += [(k.key, k.label or f"scoped key {n + 1}", list(k.scopes)) for n, k in enumerate(file.keys)]
+    for key, label, granted in keys:
         digest = hash_api_key(key)
-        await store.upsert_api_key(ApiKeyRow(id=f"key-{digest[:12]}", key_hash=digest, label=f"config key {n + 1}"))
+        await store.upsert_api_key(ApiKeyRow(id=f"key-{digest[:12]}", key_hash=digest, label=label, scopes=granted))
 
 
 async def load_table(store: Store, cipher: Cipher, settings: Settings) -> RoutingTable:
@@ -101,7 +103,9 @@ async def load_table(store: Store, cipher: Cipher, settings: Settings) -> Routin
             )
     for combo in await store.list_combos():
         table.put_combo(combo)
-    table.key_ids = {k.key_hash: k.id for k in await store.list_api_keys()}
+    stored_keys = await store.list_api_keys()
+    table.key_ids = {k.key_hash: k.id for k in stored_keys}
+    table.key_scopes = {k.id: frozenset(k.scopes) for k in stored_keys}
     return table
 
 

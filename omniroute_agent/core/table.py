@@ -43,6 +43,7 @@ class RoutingTable:
     combos: dict[str, Combo] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     key_ids: dict[str, str] = field(default_factory=dict)  # gateway key hash → key id
+    key_scopes: dict[str, frozenset[str]] = field(default_factory=dict)  # key id → scopes
     default_model: str | None = None
 
     def put_provider(self, row: ProviderRow, *, key_required: bool = True) -> Provider:

@@ -25,7 +25,7 @@ from omniroute_agent.server.a2a import a2a_endpoint, agent_card
 from omniroute_agent.server.api import ROUTES as API_ROUTES
 from omniroute_agent.server.card import build_card, load_template
 from omniroute_agent.server.middleware import ApiKeyMiddleware, RequestIdMiddleware
-from omniroute_agent.tools import build_server
+from omniroute_agent.tools import build_server, http_caller
 
 log = logging.getLogger("omniroute")
 
@@ -41,7 +41,7 @@ def create_app(settings: Settings) -> Starlette:
                 skills=runtime.tasks.skills,
                 secured=bool(runtime.gateway.table.key_ids),
             )
-            mcp = build_server(runtime)
+            mcp = build_server(runtime, http_caller(runtime))
             mcp.streamable_http_app(transport_security=_transport_security(settings.host))
             app.state.mcp = StreamableHTTPASGIApp(mcp.session_manager)
             async with mcp.session_manager.run():
