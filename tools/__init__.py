@@ -12,7 +12,7 @@ from mcp.server.mcpserver import MCPServer
 
 from omniroute_agent import __version__
 from omniroute_agent.runtime import Runtime
-from omniroute_agent.tools import combos, explain, health, models, route
+from omniroute_agent.tools import combos, explain, health, models, resources, route
 from omniroute_agent.tools.caller import Caller
 from omniroute_agent.tools.guard import Guard
 
@@ -23,7 +23,7 @@ INSTRUCTIONS = (
     "omniroute_get_health to inspect providers and cooldowns."
 )
 
-MODULES = (health, models, combos, route, explain)
+MODULES = (health, models, combos, route, explain, resources)
 
 # The scopes each tool needs (see core/scopes.py). tools/list shows a caller only what it may call.
 TOOL_SCOPES: dict[str, tuple[str, ...]] = {

@@ -24,6 +24,7 @@ from omniroute_agent.runtime import Runtime
 from omniroute_agent.server.a2a import a2a_endpoint, agent_card
 from omniroute_agent.server.api import ROUTES as API_ROUTES
 from omniroute_agent.server.card import build_card, load_template
+from omniroute_agent.server.mcp_status import ROUTES as MCP_STATUS_ROUTES
 from omniroute_agent.server.middleware import ApiKeyMiddleware, RequestIdMiddleware
 from omniroute_agent.tools import build_server, http_caller
 
@@ -41,9 +42,17 @@ def create_app(settings: Settings) -> Starlette:
                 skills=runtime.tasks.skills,
                 secured=bool(runtime.gateway.table.key_ids),
             )
+            security = _transport_security(settings.host)
             mcp = build_server(runtime, http_caller(runtime))
-            mcp.streamable_http_app(transport_security=_transport_security(settings.host))
+            mcp.streamable_http_app(transport_security=security)
             app.state.mcp = StreamableHTTPASGIApp(mcp.session_manager)
+            app.state.mcp_sessions = mcp.session_manager
+            app.state.mcp_tools = await mcp.list_tools()
+            # The 2024 HTTP+SSE transport for older clients: GET /mcp/sse, POST /mcp/messages/.
+            legacy = build_server(runtime, http_caller(runtime))
+            app.state.mcp_sse = legacy.sse_app(
+                sse_path="/mcp/sse", message_path="/mcp/messages/", transport_security=security
+            )
             async with mcp.session_manager.run():
                 log.info("omniroute listening on %s", public_base_url(settings))
                 try:
@@ -59,10 +68,13 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             *PROXY_ROUTES,
             Route("/mcp", _mcp, methods=["GET", "POST", "DELETE"]),
+            Route("/mcp/sse", _mcp_sse, methods=["GET"]),
+            Route("/mcp/messages/", _mcp_sse, methods=["POST"]),
             Route("/a2a", a2a_endpoint, methods=["POST"]),
             Route("/.well-known/agent-card.json", agent_card, methods=["GET"]),
             Route("/.well-known/agent.json", agent_card, methods=["GET"]),
             *API_ROUTES,
+            *MCP_STATUS_ROUTES,
         ],
         middleware=[Middleware(RequestIdMiddleware), Middleware(ApiKeyMiddleware, key_ids=key_ids)],
         lifespan=lifespan,
@@ -77,6 +89,16 @@ class _McpEndpoint:
 
 
 _mcp = _McpEndpoint()
+
+
+class _LegacySseEndpoint:
+    """Forwards /mcp/sse and /mcp/messages/ to the SDK's HTTP+SSE app (its routes use full paths)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope["app"].state.mcp_sse(scope, receive, send)
+
+
+_mcp_sse = _LegacySseEndpoint()
 
 
 def public_base_url(settings: Settings) -> str:
