@@ -12,7 +12,19 @@ from mcp.server.mcpserver import MCPServer
 
 from omniroute_agent import __version__
 from omniroute_agent.runtime import Runtime
-from omniroute_agent.tools import combos, explain, health, models, resources, route
+from omniroute_agent.tools import (
+    advise,
+    combos,
+    cost,
+    explain,
+    health,
+    metrics,
+    models,
+    quota,
+    resources,
+    route,
+    simulate,
+)
 from omniroute_agent.tools.caller import Caller
 from omniroute_agent.tools.guard import Guard
 
@@ -23,7 +35,7 @@ INSTRUCTIONS = (
     "omniroute_get_health to inspect providers and cooldowns."
 )
 
-MODULES = (health, models, combos, route, explain, resources)
+MODULES = (health, models, combos, route, explain, metrics, quota, cost, simulate, advise, resources)
 
 # The scopes each tool needs (see core/scopes.py). tools/list shows a caller only what it may call.
 TOOL_SCOPES: dict[str, tuple[str, ...]] = {

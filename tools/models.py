@@ -1,4 +1,5 @@
-"""omniroute_list_models_catalog: every model and combo a caller can name."""
+"""omniroute_list_models_catalog: every model and combo a caller can name, with declared capabilities,
+price and context window."""
 
 from __future__ import annotations
 
@@ -8,17 +9,13 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from omniroute_agent.core.capabilities import Capability
+from omniroute_agent.core.catalog import CatalogEntry, catalog
 from omniroute_agent.runtime import Runtime
 
 
-class ModelEntry(BaseModel):
-    id: str = Field(description="the string to pass as 'model'")
-    owned_by: str = Field(description="provider id, or 'combo'")
-    kind: str = Field(description="'model' or 'combo'")
-
-
 class ModelsCatalog(BaseModel):
-    models: list[ModelEntry]
+    models: list[CatalogEntry]
     count: int
 
 
@@ -29,9 +26,13 @@ def register(server: MCPServer, runtime: Runtime) -> None:
     )
     async def list_models_catalog(
         provider: Annotated[str | None, Field(description="only this provider's models (or 'combo')")] = None,
+        capability: Annotated[
+            Capability | None,
+            Field(description="only models declaring it (combos: declared by every target)"),
+        ] = None,
     ) -> ModelsCatalog:
-        """Models of the configured providers (as 'provider/model') and combos, optionally one provider's."""
-        entries = [ModelEntry.model_validate(m) for m in runtime.gateway.models()]
-        if provider:
-            entries = [e for e in entries if e.owned_by == provider]
+        """Models of the configured providers (as 'provider/model') and combos, each with its declared
+        capabilities (vision, tools, reasoning, json, long_context), price per 1M tokens and context
+        window; optionally one provider's, or only those declaring a capability."""
+        entries = catalog(runtime.gateway, provider=provider, capability=capability)
         return ModelsCatalog(models=entries, count=len(entries))

@@ -188,6 +188,10 @@ class Accounts:
         """The best quota headroom among `connections` (1.0 where nothing is known)."""
         return max((self._headroom.get(c.id, 1.0) for c in connections), default=1.0)
 
+    def known_headroom(self, connection_id: str) -> float | None:
+        """The quota fraction last reported for the connection (0..1), None when none was reported."""
+        return self._headroom.get(connection_id)
+
     def cooling(self) -> dict[str, float]:
         """For health: connection id -> seconds until its longest cooldown (its own or a model's) ends."""
         now = self.clock()

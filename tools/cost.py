@@ -1,0 +1,30 @@
+"""omniroute_cost_report: requests, tokens and cost over a period, by provider, model and combo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import MCPServer
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from omniroute_agent.core.insights import CostReport, Period, cost_report
+from omniroute_agent.runtime import Runtime
+
+
+def register(server: MCPServer, runtime: Runtime) -> None:
+    @server.tool(
+        name="omniroute_cost_report",
+        annotations=ToolAnnotations(
+            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        ),
+    )
+    async def report_cost(
+        period: Annotated[
+            Period,
+            Field(description="session (since this process started), day, week or month (UTC, from its start)"),
+        ] = "day",
+    ) -> CostReport:
+        """Totals and breakdowns by provider, model and combo of the stored usage rows (requests, tokens,
+        cost in USD) since the start of the period."""
+        return await cost_report(runtime.gateway, period)
