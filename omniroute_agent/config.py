@@ -108,6 +108,7 @@ class KeySection(_Strict):
 class McpSection(_Strict):
     stdio_scopes: list[str] = ["*"]  # what a local IDE spawning `omniroute --mcp` may do
     heartbeat_s: Annotated[float, Field(gt=0)] = 10.0
+    roles: dict[str, str] = {}  # task role ("coding", "chat", ...) → the model or combo omniroute_route_request picks
 
 
 class ConfigFile(_Strict):

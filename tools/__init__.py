@@ -18,12 +18,14 @@ from omniroute_agent.tools import (
     cost,
     explain,
     health,
+    memory,
     metrics,
     models,
     quota,
     resources,
     route,
     simulate,
+    skills,
 )
 from omniroute_agent.tools.caller import Caller
 from omniroute_agent.tools.guard import Guard
@@ -35,7 +37,7 @@ INSTRUCTIONS = (
     "omniroute_get_health to inspect providers and cooldowns."
 )
 
-MODULES = (health, models, combos, route, explain, metrics, quota, cost, simulate, advise, resources)
+MODULES = (health, models, combos, route, explain, metrics, quota, cost, simulate, advise, memory, skills, resources)
 
 # The scopes each tool needs (see core/scopes.py). tools/list shows a caller only what it may call.
 TOOL_SCOPES: dict[str, tuple[str, ...]] = {

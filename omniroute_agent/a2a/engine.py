@@ -2,8 +2,9 @@
 
     submitted → working → completed | failed
 
-`send` stores the task as submitted, picks the skill (message or request metadata `skill`, else
-the default), stores `working`, runs the skill and stores the terminal state with its artifact.
+`send` stores the task as submitted (with its owner, the caller's key id, when the surface passes
+one), picks the skill (message or request metadata `skill`, else the default), stores `working`,
+runs the skill and stores the terminal state with its artifact.
 A blocking send returns the terminal task; a non-blocking one returns at `submitted` and the
 run continues in the background (awaited on shutdown, so no task is left half written).
 """
@@ -53,7 +54,7 @@ class TaskEngine:
         self.skills = skills
         self._running: set[asyncio.Task[None]] = set()
 
-    async def send(self, params: MessageSendParams, *, request_id: str) -> Task:
+    async def send(self, params: MessageSendParams, *, request_id: str, owner: str | None = None) -> Task:
         message = params.message
         skill_id = _skill_of(params)
         skill = self.skills.get(skill_id)
@@ -77,8 +78,8 @@ class TaskEngine:
             skill.check(self._gateway, request)
         except GatewayError as exc:
             raise A2AError(INVALID_PARAMS, exc.message) from None
-        await self._save(task, skill_id)
-        run = self._run(task, skill_id, request)
+        await self._save(task, skill_id, owner)
+        run = self._run(task, skill_id, request, owner)
         history_length = params.configuration.history_length if params.configuration else None
         if params.configuration is not None and params.configuration.blocking is False:
             background = asyncio.create_task(self._detached(run), name=f"a2a-task-{task.id}")
@@ -111,16 +112,16 @@ class TaskEngine:
         stamped = message.model_copy(update={"context_id": task.context_id})
         return task.model_copy(update={"history": [*task.history, stamped]})
 
-    async def _run(self, task: Task, skill_id: str, request: SkillRequest) -> Task:
-        task = await self._transition(task, skill_id, "working")
+    async def _run(self, task: Task, skill_id: str, request: SkillRequest, owner: str | None) -> Task:
+        task = await self._transition(task, skill_id, owner, "working")
         try:
             result = await self.skills[skill_id].run(self._gateway, request)
         except GatewayError as exc:
-            return await self._transition(task, skill_id, "failed", _agent_message(task, exc.message))
+            return await self._transition(task, skill_id, owner, "failed", _agent_message(task, exc.message))
         except Exception as exc:
             log.exception("skill %s failed on task %s", skill_id, task.id)
             return await self._transition(
-                task, skill_id, "failed", _agent_message(task, f"internal error: {exc.__class__.__name__}")
+                task, skill_id, owner, "failed", _agent_message(task, f"internal error: {exc.__class__.__name__}")
             )
         artifact = Artifact(
             artifact_id=str(uuid.uuid4()),
@@ -134,22 +135,24 @@ class TaskEngine:
                 "metadata": {**(task.metadata or {}), **result.metadata},
             }
         )
-        return await self._transition(task, skill_id, "completed")
+        return await self._transition(task, skill_id, owner, "completed")
 
     async def _detached(self, run: Coroutine[Any, Any, Task]) -> None:
         await run
 
-    async def _transition(self, task: Task, skill_id: str, state: TaskState, message: Message | None = None) -> Task:
+    async def _transition(
+        self, task: Task, skill_id: str, owner: str | None, state: TaskState, message: Message | None = None
+    ) -> Task:
         task = task.model_copy(update={"status": TaskStatus(state=state, timestamp=now_iso(), message=message)})
         if message is not None:
             task = task.model_copy(update={"history": [*task.history, message]})
-        await self._save(task, skill_id)
+        await self._save(task, skill_id, owner)
         return task
 
-    async def _save(self, task: Task, skill_id: str) -> None:
+    async def _save(self, task: Task, skill_id: str, owner: str | None) -> None:
         stamp = time.time()
         await self._store.save_task(
-            TaskRow(task.id, task.context_id, task.status.state, skill_id, stamp, stamp, task.wire())
+            TaskRow(task.id, task.context_id, task.status.state, skill_id, stamp, stamp, task.wire(), owner)
         )
 
 
