@@ -17,6 +17,7 @@ import aiohttp
 
 from omniroute_agent.a2a.engine import TaskEngine
 from omniroute_agent.config import Settings
+from omniroute_agent.core import profiles
 from omniroute_agent.core.accounts import Accounts, AccountSettings
 from omniroute_agent.core.admin import price_book
 from omniroute_agent.core.batch import BatchWriter
@@ -40,8 +41,9 @@ log = logging.getLogger("omniroute")
 
 
 async def build_router(store: SqliteStore, table: RoutingTable, settings: Settings) -> Router[Any]:
+    """The router with the config's [routing] values, then the resilience profile saved at run time."""
     routing = settings.file.routing
-    return Router(
+    router: Router[Any] = Router(
         table,
         accounts=Accounts(AccountSettings(strategy=routing.account_strategy, sticky=routing.sticky)),
         breaker=Breaker(BreakerSettings(failures=routing.breaker_failures, open_seconds=routing.breaker_open_s)),
@@ -50,6 +52,8 @@ async def build_router(store: SqliteStore, table: RoutingTable, settings: Settin
         max_attempts=routing.max_attempts,
         exploration=routing.exploration,
     )
+    profiles.restore(router, await store.get_state(profiles.STATE_KEY))
+    return router
 
 
 async def load_budgets(store: SqliteStore) -> list[Budget]:

@@ -15,9 +15,11 @@ from omniroute_agent.runtime import Runtime
 from omniroute_agent.tools import (
     advise,
     combos,
+    control,
     cost,
     explain,
     health,
+    maintenance,
     memory,
     metrics,
     models,
@@ -37,7 +39,23 @@ INSTRUCTIONS = (
     "omniroute_get_health to inspect providers and cooldowns."
 )
 
-MODULES = (health, models, combos, route, explain, metrics, quota, cost, simulate, advise, memory, skills, resources)
+MODULES = (
+    health,
+    models,
+    combos,
+    route,
+    explain,
+    metrics,
+    quota,
+    cost,
+    simulate,
+    advise,
+    memory,
+    skills,
+    control,
+    maintenance,
+    resources,
+)
 
 # The scopes each tool needs (see core/scopes.py). tools/list shows a caller only what it may call.
 TOOL_SCOPES: dict[str, tuple[str, ...]] = {

@@ -3,11 +3,16 @@ nothing, data added through the API or MCP is kept), then load the routing table
 
 Provider keys found in the environment become connections too; they live in memory only, since
 the secret already lives in the environment.
+
+The default model: the config's `[server] default_model`, unless one was chosen at run time
+(`Admin.switch_default`, the MCP tool omniroute_switch_combo): a stored switch always wins, even
+over a default_model edited in the file later. Switch again to change it.
 """
 
 from __future__ import annotations
 
 from omniroute_agent.config import Settings
+from omniroute_agent.core.admin import SETTINGS_KEY
 from omniroute_agent.core.table import RoutingTable
 from omniroute_agent.providers.catalog import CATALOG
 from omniroute_agent.store.base import (
@@ -83,6 +88,9 @@ async def apply_config(store: Store, cipher: Cipher, settings: Settings) -> None
 
 async def load_table(store: Store, cipher: Cipher, settings: Settings) -> RoutingTable:
     table = RoutingTable(default_model=settings.file.server.default_model)
+    switched = (await store.get_state(SETTINGS_KEY) or {}).get("default_model")
+    if isinstance(switched, str) and switched:
+        table.default_model = switched
     for row in await store.list_providers():
         table.put_provider(row, key_required=_key_required(row.id))
     for conn in await store.list_connections():

@@ -6,7 +6,9 @@
     SingleFlight  identical non-streaming requests at temperature 0 that arrive while the first is
                   running share its upstream call (deterministic requests, one answer).
 
-Both are in memory and bounded; only successful answers are kept for replay.
+Both are in memory and bounded; only successful answers are kept for replay. `stats()` counts the
+entries, `clear()` forgets them: a request already waiting on a forgotten call still gets its
+answer, the next one starts afresh.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ class IdempotencyConflict(GatewayError):
     type = "invalid_request_error"
 
 
+@dataclass(frozen=True, slots=True)
+class CacheStats:
+    entries: int
+    capacity: int | None  # None: not bounded by a count
+
+
 @dataclass(slots=True)
 class _Slot(Generic[T]):
     fingerprint: str
@@ -58,17 +66,29 @@ class Idempotency(Generic[T]):
                 raise IdempotencyConflict(f"Idempotency-Key '{key}' was already used for a different request")
             return await asyncio.shield(slot.future), True
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._slots[key] = _Slot(body_fingerprint, future, now + self.ttl_s)
+        mine = self._slots[key] = _Slot(body_fingerprint, future, now + self.ttl_s)
         self._trim(now)
         try:
             result = await call()
         except BaseException as exc:
-            self._slots.pop(key, None)  # a failure is not remembered: the caller may retry
+            if self._slots.get(key) is mine:
+                del self._slots[key]  # a failure is not remembered: the caller may retry
             future.set_exception(exc) if not isinstance(exc, asyncio.CancelledError) else future.cancel()
             future.exception() if not future.cancelled() else None  # mark retrieved
             raise
         future.set_result(result)
         return result, False
+
+    def stats(self) -> CacheStats:
+        now = self.clock()
+        return CacheStats(sum(1 for s in self._slots.values() if s.expires > now), self.max_entries)
+
+    def clear(self) -> int:
+        """Forgets every remembered answer; how many were still live."""
+        self._trim(self.clock())
+        cleared = len(self._slots)
+        self._slots.clear()
+        return cleared
 
     def _trim(self, now: float) -> None:
         for key in [k for k, s in self._slots.items() if s.expires <= now]:
@@ -98,6 +118,16 @@ class SingleFlight(Generic[T]):
                 future.exception()  # mark retrieved: followers re-raise it, none may be waiting
             raise
         finally:
-            del self._running[key]
+            if self._running.get(key) is future:
+                del self._running[key]
         future.set_result(result)
         return result, False
+
+    def stats(self) -> CacheStats:
+        return CacheStats(len(self._running), None)
+
+    def clear(self) -> int:
+        """Forgets the calls in flight (they finish and answer their followers); how many there were."""
+        cleared = len(self._running)
+        self._running.clear()
+        return cleared

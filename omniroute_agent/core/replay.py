@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from omniroute_agent.core.dedupe import CacheStats
 from omniroute_agent.translate.hub import ChatMessage, ChatRequest, ChatResponse, Chunk, ReasoningBlock
 
 MAX_ENTRIES = 10_000
@@ -44,6 +45,15 @@ class ReplayCache:
         self._entries.move_to_end(call_id)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
+
+    def stats(self) -> CacheStats:
+        return CacheStats(len(self._entries), self.max_entries)
+
+    def clear(self) -> int:
+        """Forgets every remembered tool call; how many there were."""
+        cleared = len(self._entries)
+        self._entries.clear()
+        return cleared
 
     def restore(self, request: ChatRequest) -> ChatRequest:
         """A copy of `request` whose assistant tool calls carry what was remembered for them."""

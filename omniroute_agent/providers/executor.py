@@ -84,6 +84,11 @@ class Executor:
         self._start_timeout = request_timeout
         self.first_byte_timeout = request_timeout
 
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The shared outbound session, for other GETs the gateway makes (see `providers.fetch`)."""
+        return self._session
+
     async def send(self, req: UpstreamRequest) -> UpstreamResponse:
         try:
             async with self._session.post(req.url, data=req.body, headers=req.headers, timeout=self._timeout) as resp:
