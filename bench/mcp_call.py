@@ -1,0 +1,143 @@
+"""The cost of an MCP tool call over stdio, and the size of tools/list.
+
+    .venv/bin/python bench/mcp_call.py [--calls 200]
+
+Spawns `omniroute --mcp` against an instant loopback upstream (see fallback_hop.py) and speaks raw
+JSON-RPC over its pipes, so no client library is measured. Reports the tools/list answer size,
+the round trip of a cheap tool (`omniroute_get_health`) and of a chat (`omniroute_route_request`),
+and what the chat adds over calling the upstream directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fallback_hop import InstantUpstream
+
+
+class StdioPeer:
+    def __init__(self, args: list[str]) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+        self.proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        )
+        self.next_id = 0
+
+    def request(self, method: str, params: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.next_id += 1
+        self.proc.stdin.write(
+            json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}).encode() + b"\n"
+        )
+        self.proc.stdin.flush()
+        while True:
+            line = self.proc.stdout.readline()
+            message = json.loads(line)
+            if message.get("id") == self.next_id:
+                return message, len(line)
+
+    def notify(self, method: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"jsonrpc": "2.0", "method": method}).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(10)
+
+
+def timed(call: Any, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        call()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=200)
+    args = parser.parse_args()
+    upstream = InstantUpstream()
+    upstream.start()
+    script = Path(sys.executable).with_name("omniroute")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "omniroute_agent"]
+    with tempfile.TemporaryDirectory(prefix="omniroute-bench-") as tmp:
+        config = Path(tmp) / "omniroute.toml"
+        config.write_text(f"""
+[server]
+default_model = "up/m"
+
+[[providers]]
+id = "up"
+format = "openai"
+base_url = "http://127.0.0.1:{upstream.port}/up/v1"
+api_keys = ["u1"]
+models = ["m"]
+""")
+        peer = StdioPeer(
+            [
+                *command,
+                "--mcp",
+                "--data-dir",
+                str(Path(tmp) / "data"),
+                "--config",
+                str(config),
+                "--log-level",
+                "warning",
+            ]
+        )
+        peer.request(
+            "initialize",
+            {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}},
+        )
+        peer.notify("notifications/initialized")
+        listed, size = peer.request("tools/list", {})
+        count = len(listed["result"]["tools"])
+        health = {"name": "omniroute_get_health", "arguments": {}}
+        chat = {"name": "omniroute_route_request", "arguments": {"messages": [{"role": "user", "content": "hi"}]}}
+        for _ in range(20):  # warm-up
+            peer.request("tools/call", health)
+            peer.request("tools/call", chat)
+        health_ms = timed(lambda: peer.request("tools/call", health), args.calls)
+        chat_ms = timed(lambda: peer.request("tools/call", chat), args.calls)
+        peer.close()
+    with httpx.Client() as direct_client:
+        url = f"http://127.0.0.1:{upstream.port}/up/v1/chat/completions"
+        body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+        for _ in range(20):
+            direct_client.post(url, json=body)
+        direct_ms = timed(lambda: direct_client.post(url, json=body), args.calls)
+    p50 = statistics.median
+    print(f"tools/list: {count} tools, {size:,} bytes of JSON-RPC answer")
+    print("| call over stdio | p50 ms | p95 ms |\n|---|---|---|")
+    for name, values in (
+        ("omniroute_get_health", health_ms),
+        ("omniroute_route_request", chat_ms),
+        ("the upstream directly (httpx, for reference)", direct_ms),
+    ):
+        ordered = sorted(values)
+        print(f"| {name} | {p50(ordered):.2f} | {ordered[int(0.95 * len(ordered)) - 1]:.2f} |")
+    print(
+        f"added by a chat tool call over stdio (vs the upstream directly): p50 {p50(chat_ms) - p50(direct_ms):.2f} ms"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
