@@ -82,10 +82,50 @@ class Task(Wire):
     metadata: dict[str, Any] | None = None
 
 
+class PushAuthentication(Wire):
+    schemes: list[str] = []
+    credentials: str | None = None
+
+
+class PushNotificationConfig(Wire):
+    id: str | None = None
+    url: Annotated[str, Field(min_length=1)]
+    token: str | None = None
+    authentication: PushAuthentication | None = None
+
+
+class TaskPushNotificationConfig(Wire):
+    task_id: str
+    push_notification_config: PushNotificationConfig
+
+
 class SendConfiguration(Wire):
     blocking: bool | None = None
     history_length: Annotated[int, Field(ge=0)] | None = None
     accepted_output_modes: list[str] | None = None
+    push_notification_config: PushNotificationConfig | None = None
+
+
+class TaskStatusUpdateEvent(Wire):
+    kind: Literal["status-update"] = "status-update"
+    task_id: str
+    context_id: str
+    status: TaskStatus
+    final: bool
+    metadata: dict[str, Any] | None = None
+
+
+class TaskArtifactUpdateEvent(Wire):
+    kind: Literal["artifact-update"] = "artifact-update"
+    task_id: str
+    context_id: str
+    artifact: Artifact
+    append: bool | None = None
+    last_chunk: bool | None = None
+    metadata: dict[str, Any] | None = None
+
+
+TaskEvent = TaskStatusUpdateEvent | TaskArtifactUpdateEvent
 
 
 class MessageSendParams(Wire):

@@ -132,4 +132,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (owner, skill)
     );
     """,
+    # 4: A2A push notification configs
+    """
+    CREATE TABLE a2a_push_configs (
+        task_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (task_id, id)
+    );
+    """,
 )

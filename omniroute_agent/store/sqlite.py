@@ -388,6 +388,34 @@ class SqliteStore:
         async with self.db.execute(sql + " ORDER BY updated_at DESC LIMIT ?", [*args, limit]) as cur:
             return [TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7]) async for r in cur]
 
+    async def save_push_config(self, task_id: str, config_id: str, body: dict[str, Any]) -> None:
+        await self.db.execute(
+            "INSERT INTO a2a_push_configs (task_id, id, body, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(task_id, id) DO UPDATE SET body=excluded.body",
+            (task_id, config_id, json.dumps(body), time.time()),
+        )
+        await self.db.commit()
+
+    async def list_push_configs(self, task_id: str) -> list[dict[str, Any]]:
+        async with self.db.execute(
+            "SELECT body FROM a2a_push_configs WHERE task_id = ? ORDER BY created_at", (task_id,)
+        ) as cur:
+            return [dict(json.loads(r[0])) async for r in cur]
+
+    async def delete_push_config(self, task_id: str, config_id: str) -> bool:
+        cur = await self.db.execute("DELETE FROM a2a_push_configs WHERE task_id = ? AND id = ?", (task_id, config_id))
+        await self.db.commit()
+        return cur.rowcount > 0
+
+    async def prune_tasks(self, *, older_than: float, states: Sequence[str]) -> int:
+        marks = ", ".join("?" * len(states))
+        cur = await self.db.execute(
+            f"DELETE FROM a2a_tasks WHERE updated_at < ? AND state IN ({marks})",  # noqa: S608  (only '?' marks)
+            (older_than, *states),
+        )
+        await self.db.commit()
+        return cur.rowcount
+
     # MCP audit
 
     async def add_audit(self, rows: Sequence[AuditRow]) -> None:
