@@ -111,10 +111,19 @@ class McpSection(_Strict):
     roles: dict[str, str] = {}  # task role ("coding", "chat", ...) → the model or combo omniroute_route_request picks
 
 
+class A2aSection(_Strict):
+    push_enabled: bool = True  # tasks/pushNotificationConfig/* and webhook notifications
+    push_allow_private: bool = False  # allow webhooks on loopback, private and link-local addresses
+    push_max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    push_backoff_s: Annotated[float, Field(ge=0, le=60)] = 0.5  # first retry delay, doubled per retry
+    retention_days: Annotated[float, Field(gt=0)] = 30  # terminal tasks older than this are pruned
+
+
 class ConfigFile(_Strict):
     server: ServerSection = ServerSection()
     keys: list[KeySection] = []
     mcp: McpSection = McpSection()
+    a2a: A2aSection = A2aSection()
     routing: RoutingSection = RoutingSection()
     providers: list[ProviderSection] = []
     combos: list[ComboSection] = []

@@ -16,6 +16,8 @@ from typing import Any
 import aiohttp
 
 from omniroute_agent.a2a.engine import TaskEngine
+from omniroute_agent.a2a.push import PushSender
+from omniroute_agent.a2a.types import TERMINAL_STATES
 from omniroute_agent.config import Settings
 from omniroute_agent.core import profiles
 from omniroute_agent.core.accounts import Accounts, AccountSettings
@@ -63,6 +65,13 @@ async def load_budgets(store: SqliteStore) -> list[Budget]:
     ]
 
 
+async def prune_tasks(store: SqliteStore, retention_days: float) -> None:
+    """Terminal A2A tasks older than the retention setting are deleted at start."""
+    removed = await store.prune_tasks(older_than=time.time() - retention_days * 86400, states=sorted(TERMINAL_STATES))
+    if removed:
+        log.info("pruned %d finished A2A tasks older than %s days", removed, retention_days)
+
+
 async def seed_ledger(store: SqliteStore) -> Ledger:
     """Spend already booked this month, so a restart does not reset a budget."""
     ledger = Ledger()
@@ -78,6 +87,7 @@ class Runtime:
     gateway: Gateway
     tasks: TaskEngine
     audit: BatchWriter[AuditRow]
+    push: Any = None  # a2a.push.PushSender when push notifications are enabled
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -114,9 +124,16 @@ class Runtime:
                 )
                 audit: BatchWriter[AuditRow] = BatchWriter(store.add_audit, name="audit")
                 audit.start()
+                a2a = settings.file.a2a
+                push = PushSender(session, store, a2a) if a2a.push_enabled else None
+                await prune_tasks(store, a2a.retention_days)
+                tasks = TaskEngine(store, gateway, SKILLS, notify=push.notify if push else None)
                 try:
-                    yield cls(settings, store, gateway, TaskEngine(store, gateway, SKILLS), audit)
+                    yield cls(settings, store, gateway, tasks, audit, push)
                 finally:
+                    await tasks.close()
+                    if push is not None:
+                        await push.close()
                     await audit.stop()
                     await keeper.stop()
                     await usage.stop()

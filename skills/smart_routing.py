@@ -9,6 +9,7 @@ from __future__ import annotations
 from omniroute_agent.a2a.skill import SkillRequest, SkillResult
 from omniroute_agent.core.gateway import Gateway
 from omniroute_agent.core.resolve import resolve
+from omniroute_agent.core.streams import text_deltas
 from omniroute_agent.errors import InvalidRequest
 from omniroute_agent.translate.hub import ChatRequest, response_text
 
@@ -28,11 +29,11 @@ def check(gateway: Gateway, request: SkillRequest) -> None:
 
 
 async def run(gateway: Gateway, request: SkillRequest) -> SkillResult:
-    chat: ChatRequest = {
-        "model": _model(gateway, request),
-        "messages": [{"role": "user", "content": request.text}],
-    }
-    done = await gateway.complete(chat, request_id=request.request_id, surface="a2a")
+    turns = [*request.history, request.text]
+    chat: ChatRequest = {"model": _model(gateway, request), "messages": [{"role": "user", "content": t} for t in turns]}
+    if request.emit is not None:
+        return await _streamed(gateway, request, chat)
+    done = await gateway.complete(chat, request_id=request.request_id, surface="a2a", api_key_id=request.owner)
     return SkillResult(
         text=response_text(done.response),
         metadata={
@@ -42,6 +43,28 @@ async def run(gateway: Gateway, request: SkillRequest) -> SkillResult:
                 "attempts": [a.as_dict() for a in done.attempts],
                 "usage": dict(done.usage),
                 "latency_ms": round(done.latency_ms, 2),
+            }
+        },
+    )
+
+
+async def _streamed(gateway: Gateway, request: SkillRequest, chat: ChatRequest) -> SkillResult:
+    """The answer as it arrives: each text delta is emitted (an artifact chunk) before the next."""
+    assert request.emit is not None
+    live = await gateway.stream(chat, request_id=request.request_id, surface="a2a", api_key_id=request.owner)
+    pieces: list[str] = []
+    async for delta in text_deltas(live):
+        pieces.append(delta)
+        await request.emit(delta)
+    return SkillResult(
+        text="".join(pieces),
+        metadata={
+            "routing": {
+                "requested": chat.get("model"),
+                "model": live.target,
+                "attempts": [a.as_dict() for a in live.attempts],
+                "usage": dict(live.usage),
+                "streamed": True,
             }
         },
     )

@@ -24,7 +24,7 @@ from omniroute_agent.formats import Format
 from omniroute_agent.providers.executor import UpstreamStream
 from omniroute_agent.store.base import UsageRow
 from omniroute_agent.translate.base import Codec, Decoder, Encoder, StreamContext
-from omniroute_agent.translate.framing import Frame, FrameReader, FrameWriter, Framing, reader
+from omniroute_agent.translate.framing import Frame, FrameReader, FrameWriter, Framing, SSEReader, reader
 from omniroute_agent.translate.hub import Chunk, Usage, empty_usage, read_usage
 from omniroute_agent.translate.openai_chat.stream import PassthroughTap
 from omniroute_agent.translate.registry import CODECS, writer
@@ -241,3 +241,18 @@ class _Translation:
 
 def stream_context(request_id: str, model: str, include_usage: bool) -> StreamContext:
     return StreamContext(id=request_id, model=model, created=int(time.time()), include_usage=include_usage)
+
+
+async def text_deltas(stream: ChatStream) -> AsyncIterator[str]:
+    """The answer's text, piece by piece, from a stream opened for an OpenAI-format client; an
+    upstream failure after the first byte raises `UpstreamError` (the stream's own error event)."""
+    reader = SSEReader()
+    decoder = CODECS["openai"].decoder()
+    async for chunk in stream.events():
+        for frame in reader.feed(chunk):
+            for hub in decoder.feed(frame):
+                for choice in hub.get("choices") or []:
+                    if text := (choice.get("delta") or {}).get("content"):
+                        yield text
+            if decoder.error is not None:
+                raise decoder.error

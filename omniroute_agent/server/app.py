@@ -23,7 +23,7 @@ from omniroute_agent.proxy import ROUTES as PROXY_ROUTES
 from omniroute_agent.runtime import Runtime
 from omniroute_agent.server.a2a import a2a_endpoint, agent_card
 from omniroute_agent.server.api import ROUTES as API_ROUTES
-from omniroute_agent.server.card import build_card, load_template
+from omniroute_agent.server.card import build_card, extended_card, load_template
 from omniroute_agent.server.mcp_status import ROUTES as MCP_STATUS_ROUTES
 from omniroute_agent.server.middleware import ApiKeyMiddleware, RequestIdMiddleware
 from omniroute_agent.tools import build_server, http_caller
@@ -41,7 +41,10 @@ def create_app(settings: Settings) -> Starlette:
                 base_url=public_base_url(settings),
                 skills=runtime.tasks.skills,
                 secured=bool(runtime.gateway.table.key_ids),
+                push=runtime.push is not None,
             )
+            app.state.extended_card = extended_card(app.state.card, [m["id"] for m in runtime.gateway.models()])
+            app.state.push = runtime.push
             security = _transport_security(settings.host)
             mcp = build_server(runtime, http_caller(runtime))
             mcp.streamable_http_app(transport_security=security)
@@ -55,10 +58,7 @@ def create_app(settings: Settings) -> Starlette:
             )
             async with mcp.session_manager.run():
                 log.info("omniroute listening on %s", public_base_url(settings))
-                try:
-                    yield
-                finally:
-                    await runtime.tasks.close()
+                yield
 
     def key_ids(scope: Scope) -> dict[str, str]:
         runtime: Runtime = scope["app"].state.runtime

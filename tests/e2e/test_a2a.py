@@ -48,7 +48,13 @@ async def sdk_client(gw: GatewayProcess, wire: list[httpx.Request] | None = None
             wire.append(request)
 
     async with httpx.AsyncClient(headers=AUTH, timeout=30, event_hooks={"request": [keep]}) as hc:
-        client = await ClientFactory(ClientConfig(streaming=False, httpx_client=hc)).create_from_url(gw.base_url)
+        card = await A2ACardResolver(hc, gw.base_url).get_agent_card()
+        # These tests pin the 0.3 binding: keep only the card's 0.3 interface, as an 0.3-only agent
+        # would publish it (tests/e2e/test_a2a_v1.py drives the same server over 1.0).
+        legacy = [i for i in card.supported_interfaces if i.protocol_version.startswith("0.3")]
+        del card.supported_interfaces[:]
+        card.supported_interfaces.extend(legacy)
+        client = ClientFactory(ClientConfig(streaming=False, httpx_client=hc)).create(card)
         try:
             yield client
         finally:
@@ -139,10 +145,13 @@ async def test_card_discovery(gateway: GatewayProcess) -> None:
     assert card.name == "omniroute-agent"
     assert "smart-routing" in [s.id for s in card.skills]
     assert not gateway.base_url.endswith(":0")
-    urls = [i.url for i in card.supported_interfaces]
-    assert urls == [gateway.base_url + "/a2a"], urls
-    assert card.supported_interfaces[0].protocol_binding == "JSONRPC"
-    assert card.supported_interfaces[0].protocol_version.startswith("0.3")
+    interfaces = [(i.url, i.protocol_binding, i.protocol_version) for i in card.supported_interfaces]
+    assert interfaces == [
+        (gateway.base_url + "/a2a", "JSONRPC", "1.0"),
+        (gateway.base_url + "/a2a", "JSONRPC", "0.3"),
+    ], interfaces
+    assert card.capabilities.streaming is True
+    assert card.capabilities.push_notifications is True
     assert card.security_schemes["bearer"].http_auth_security_scheme.scheme.lower() == "bearer"
 
     assert new.status_code == old.status_code == 200
@@ -152,7 +161,7 @@ async def test_card_discovery(gateway: GatewayProcess) -> None:
     legacy = v03.AgentCard.model_validate(raw)
     assert legacy.url == gateway.base_url + "/a2a"
     assert legacy.protocol_version.startswith("0.3")
-    assert [s.id for s in legacy.skills] == ["smart-routing"]
+    assert "smart-routing" in [s.id for s in legacy.skills]
     assert legacy.security_schemes is not None
     bearer = legacy.security_schemes["bearer"].root
     assert isinstance(bearer, v03.HTTPAuthSecurityScheme)
