@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from omniroute_agent.a2a.errors import (
+    CONTENT_TYPE_NOT_SUPPORTED,
     INVALID_PARAMS,
     TASK_NOT_CANCELABLE,
     TASK_NOT_FOUND,
@@ -167,6 +168,7 @@ class TaskEngine:
                 status=TaskStatus(state="submitted", timestamp=now_iso()),
                 history=[stamped],
             )
+        _check_output_modes(params)
         skill = self.skills.get(skill_id)
         if skill is None:
             raise A2AError(INVALID_PARAMS, f"unknown skill '{skill_id}' (skills: {', '.join(sorted(self.skills))})")
@@ -360,6 +362,23 @@ class _ChunkSink:
 
 async def _once(task: Task) -> AsyncIterator[Task | TaskEvent]:
     yield task
+
+
+OUTPUT_MODES = ("text/plain", "application/json")
+
+
+def _check_output_modes(params: MessageSendParams) -> None:
+    """The answers are text and JSON: a caller accepting neither gets -32005, not an answer it cannot read."""
+    accepted = params.configuration.accepted_output_modes if params.configuration else None
+    if not accepted:
+        return
+    for mode in accepted:
+        kind = mode.split(";")[0].strip().lower()
+        if kind in OUTPUT_MODES or kind in ("*/*", "text/*", "application/*"):
+            return
+    raise A2AError(
+        CONTENT_TYPE_NOT_SUPPORTED, f"this agent answers in {', '.join(OUTPUT_MODES)}; none of {accepted} is accepted"
+    )
 
 
 def _skill_of(params: MessageSendParams) -> str:

@@ -5,12 +5,13 @@ as `{task}`, stream events as `{statusUpdate}` / `{artifactUpdate}`."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from omniroute_agent.a2a import v1
 from omniroute_agent.a2a.engine import ListQuery
 from omniroute_agent.a2a.errors import EXTENDED_CARD_NOT_CONFIGURED, A2AError
-from omniroute_agent.a2a.methods import CallContext, TaskIdParams, _method, _parse, _push
+from omniroute_agent.a2a.methods import CallContext, _method, _push
 from omniroute_agent.a2a.types import (
     PushNotificationConfig,
     Task,
@@ -39,9 +40,8 @@ async def _list(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     tasks = await ctx.engine.list(
         ListQuery(context_id=query.context_id, state=query.state, owner=ctx.owner, limit=offset + query.page_size + 1)
     )
-    if query.status_timestamp_after is not None:
-        after = query.status_timestamp_after.isoformat().replace("+00:00", "Z")
-        tasks = [t for t in tasks if t.status.timestamp > after]
+    if (after := query.status_timestamp_after) is not None:
+        tasks = [t for t in tasks if datetime.fromisoformat(t.status.timestamp.replace("Z", "+00:00")) > after]
     page = tasks[offset : offset + query.page_size]
     if query.history_length is not None:
         keep = query.history_length
@@ -57,7 +57,7 @@ async def _list(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _cancel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return v1.task_to_v1(await ctx.engine.cancel(_parse(TaskIdParams, params).id))
+    return v1.task_to_v1(await ctx.engine.cancel(v1.task_query_from_v1(params).id))
 
 
 async def _push_create(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +121,7 @@ async def _stream(ctx: CallContext, params: dict[str, Any]) -> AsyncIterator[dic
 
 
 async def _subscribe(ctx: CallContext, params: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-    return _v1_events(await ctx.engine.resubscribe(_parse(TaskIdParams, params).id))
+    return _v1_events(await ctx.engine.resubscribe(v1.task_query_from_v1(params).id))
 
 
 async def _v1_events(events: AsyncIterator[Task | TaskEvent]) -> AsyncIterator[dict[str, Any]]:

@@ -22,6 +22,7 @@ from omniroute_agent.config import Settings
 from omniroute_agent.proxy import ROUTES as PROXY_ROUTES
 from omniroute_agent.runtime import Runtime
 from omniroute_agent.server.a2a import a2a_endpoint, agent_card
+from omniroute_agent.server.a2a_api import ROUTES as A2A_API_ROUTES
 from omniroute_agent.server.api import ROUTES as API_ROUTES
 from omniroute_agent.server.card import build_card, extended_card, load_template
 from omniroute_agent.server.mcp_status import ROUTES as MCP_STATUS_ROUTES
@@ -75,6 +76,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/.well-known/agent.json", agent_card, methods=["GET"]),
             *API_ROUTES,
             *MCP_STATUS_ROUTES,
+            *A2A_API_ROUTES,
         ],
         middleware=[Middleware(RequestIdMiddleware), Middleware(ApiKeyMiddleware, key_ids=key_ids)],
         lifespan=lifespan,
