@@ -213,8 +213,15 @@ async def test_skills_run_as_owned_a2a_tasks(agent_gateway: GatewayProcess, upst
     async with http_client(agent_gateway, ALICE) as alice, http_client(agent_gateway, BOB) as bob:
         listed = await ok(alice, "omniroute_skills_list")
         assert listed["owner"] == key_id(ALICE)
-        [skill] = listed["skills"]
-        assert skill["id"] == "smart-routing"
+        skills = {s["id"]: s for s in listed["skills"]}
+        assert set(skills) == {
+            "smart-routing",
+            "quota-management",
+            "provider-discovery",
+            "cost-analysis",
+            "health-report",
+        }
+        skill = skills["smart-routing"]
         assert skill["name"] == "Smart routing"
         assert "routing" in skill["tags"]
         assert skill["enabled"] is True
@@ -245,8 +252,8 @@ async def test_skills_run_as_owned_a2a_tasks(agent_gateway: GatewayProcess, upst
         setting = await ok(alice, "omniroute_skills_enable", {"skill": "smart-routing", "enabled": False})
         assert setting == {"owner": key_id(ALICE), "skill": "smart-routing", "enabled": False}
         assert query(data, "SELECT owner, skill, enabled FROM skill_settings") == [(key_id(ALICE), "smart-routing", 0)]
-        assert (await ok(alice, "omniroute_skills_list"))["skills"][0]["enabled"] is False
-        assert (await ok(bob, "omniroute_skills_list"))["skills"][0]["enabled"] is True
+        assert _enabled(await ok(alice, "omniroute_skills_list")) is False
+        assert _enabled(await ok(bob, "omniroute_skills_list")) is True
         text = await refused(alice, "omniroute_skills_execute", {"skill": "smart-routing", "text": "hi"})
         assert "disabled" in text
         theirs = await ok(bob, "omniroute_skills_execute", {"skill": "smart-routing", "text": "hi"})
@@ -255,12 +262,16 @@ async def test_skills_run_as_owned_a2a_tasks(agent_gateway: GatewayProcess, upst
             theirs["task_id"]
         ]
         await ok(alice, "omniroute_skills_enable", {"skill": "smart-routing", "enabled": True})
-        assert (await ok(alice, "omniroute_skills_list"))["skills"][0]["enabled"] is True
+        assert _enabled(await ok(alice, "omniroute_skills_list")) is True
         assert query(data, "SELECT COUNT(*) FROM a2a_tasks WHERE owner = ?", key_id(ALICE)) == [(1,)]
 
 
 SKILL_BAD_CALLS: list[tuple[str, dict[str, Any], str]] = [
-    ("omniroute_skills_execute", {"skill": "nope", "text": "hi"}, "unknown skill 'nope' (skills: smart-routing)"),
+    (
+        "omniroute_skills_execute",
+        {"skill": "nope", "text": "hi"},
+        "unknown skill 'nope' (skills: cost-analysis, health-report",
+    ),
     ("omniroute_skills_enable", {"skill": "nope", "enabled": False}, "unknown skill 'nope'"),
     ("omniroute_skills_executions", {"skill": "nope"}, "unknown skill 'nope'"),
     ("omniroute_skills_execute", {"skill": "smart-routing", "text": ""}, "text"),
@@ -438,3 +449,7 @@ async def test_a_stream_cut_midway_is_an_error_result(tmp_path: Path, upstream: 
         assert isinstance(content, TextContent)
         assert "the answer stream broke after" in content.text
         assert (await ok(client, "omniroute_route_request", {"messages": ASK, "stream": True}))["text"] == ANSWER
+
+
+def _enabled(listed: dict[str, Any], skill: str = "smart-routing") -> bool:
+    return bool(next(s for s in listed["skills"] if s["id"] == skill)["enabled"])
