@@ -339,3 +339,36 @@ async def test_the_companion_api(gateway: GatewayProcess):
     cancel = httpx.post(f"{gateway.base_url}/api/a2a/tasks/{task['id']}/cancel", headers=AUTH)
     assert cancel.status_code == 409
     assert httpx.get(f"{gateway.base_url}/api/a2a/tasks/nope", headers=AUTH).status_code == 404
+
+
+async def test_0_3_message_stream_events_are_valid_0_3(gateway: GatewayProcess, upstream: FakeUpstream):
+    """message/stream (0.3): the task, then status and artifact-update events, each a valid 0.3 model."""
+    from a2a.compat.v0_3 import types as v03
+
+    upstream.set_default("fake", Reply(chunk_size=60))
+    body = {
+        "jsonrpc": "2.0",
+        "id": "s1",
+        "method": "message/stream",
+        "params": {"message": {"role": "user", "messageId": "m", "parts": [{"kind": "text", "text": "hi"}]}},
+    }
+    results = []
+    async with (
+        httpx.AsyncClient(timeout=30) as http,
+        http.stream("POST", gateway.base_url + "/a2a", headers=AUTH, json=body) as resp,
+    ):
+        assert resp.headers["content-type"].startswith("text/event-stream")
+        async for line in resp.aiter_lines():
+            if line.startswith("data:"):
+                message = json.loads(line.removeprefix("data:").strip())
+                assert message["id"] == "s1"
+                results.append(message["result"])
+    assert results[0]["kind"] == "task"
+    v03.Task.model_validate(results[0])
+    chunks = [r for r in results if r["kind"] == "artifact-update"]
+    for r in chunks:
+        v03.TaskArtifactUpdateEvent.model_validate(r)
+    assert "".join(p["text"] for c in chunks for p in c["artifact"]["parts"]) == ANSWER
+    assert results[-1]["kind"] == "status-update"
+    assert results[-1]["final"] is True
+    assert results[-1]["status"]["state"] == "completed"
