@@ -17,7 +17,6 @@ import json
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -25,30 +24,19 @@ import httpx
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fallback_hop import start_gateway
+from fallback_hop import LoopbackServer, start_gateway
 
 TOKENS = ["The", " capital", " of", " France", " is", " Paris."]
 
 
-class SlowUpstream:
+class SlowUpstream(LoopbackServer):
     def __init__(self, first_token_s: float) -> None:
+        super().__init__()
         self.first_token_s = first_token_s
         self.first_token_at: list[float] = []
-        self.loop = asyncio.new_event_loop()
-        self.port = 0
 
-    def start(self) -> None:
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
-
-    async def _start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/up/v1/chat/completions", self._answer)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def _answer(self, request: web.Request) -> web.StreamResponse:
         await request.read()

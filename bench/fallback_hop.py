@@ -36,12 +36,15 @@ WIRE = ROOT / "tests" / "wire" / "openai-chat"
 KEY = "sk-bench"
 
 
-class InstantUpstream:
+class LoopbackServer:
+    """An aiohttp app on a free loopback port, served from its own thread (shared by the benches)."""
+
     def __init__(self) -> None:
-        self.ok = (WIRE / "text.response.json").read_bytes()
-        self.limited = (WIRE / "error-429.json").read_bytes()
         self.loop = asyncio.new_event_loop()
         self.port = 0
+
+    def routes(self, app: web.Application) -> None:
+        raise NotImplementedError
 
     def start(self) -> None:
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
@@ -49,12 +52,22 @@ class InstantUpstream:
 
     async def _start(self) -> None:
         app = web.Application()
-        app.router.add_post("/{name}/v1/chat/completions", self._answer)
+        self.routes(app)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+
+class InstantUpstream(LoopbackServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ok = (WIRE / "text.response.json").read_bytes()
+        self.limited = (WIRE / "error-429.json").read_bytes()
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/{name}/v1/chat/completions", self._answer)
 
     async def _answer(self, request: web.Request) -> web.Response:
         await request.read()
