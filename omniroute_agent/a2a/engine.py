@@ -106,19 +106,19 @@ class TaskEngine:
         self._start(task, skill_id, request)
         return self._follow(task, queue)
 
-    async def resubscribe(self, task_id: str) -> AsyncIterator[Task | TaskEvent]:
-        task = await self._load(task_id)
+    async def resubscribe(self, task_id: str, *, owner: str | None = None) -> AsyncIterator[Task | TaskEvent]:
+        task = await self._load(task_id, owner)
         queue = self._subscribe(task.id)
         if task.status.state in TERMINAL_STATES | INTERRUPTED_STATES and task.id not in self._runs:
             self._unsubscribe(task.id, queue)
             return _once(task)
         return self._follow(task, queue)
 
-    async def get(self, params: TaskQueryParams) -> Task:
-        return trim_history(await self._load(params.id), params.history_length)
+    async def get(self, params: TaskQueryParams, *, owner: str | None = None) -> Task:
+        return trim_history(await self._load(params.id, owner), params.history_length)
 
-    async def cancel(self, task_id: str) -> Task:
-        task = await self._load(task_id)
+    async def cancel(self, task_id: str, *, owner: str | None = None) -> Task:
+        task = await self._load(task_id, owner)
         if task.status.state in TERMINAL_STATES:
             raise A2AError(TASK_NOT_CANCELABLE, f"task '{task_id}' is already {task.status.state}")
         run = self._runs.get(task_id)
@@ -155,7 +155,7 @@ class TaskEngine:
     ) -> tuple[Task, str, SkillRequest]:
         message = params.message
         if message.task_id:
-            task = await self._continue(message)
+            task = await self._continue(message, owner)
             skill_id = self._skill_of_task.get(task.id) or (await self._stored_skill(task.id))
         else:
             skill_id = _skill_of(params)
@@ -186,8 +186,8 @@ class TaskEngine:
             request = request.streaming()
         return task, skill_id, request
 
-    async def _continue(self, message: Message) -> Task:
-        task = await self._load(message.task_id or "")
+    async def _continue(self, message: Message, owner: str | None) -> Task:
+        task = await self._load(message.task_id or "", owner)
         if task.status.state in TERMINAL_STATES:
             raise A2AError(
                 UNSUPPORTED_OPERATION, f"task '{task.id}' is {task.status.state}; start a new task in the same context"
@@ -246,9 +246,11 @@ class TaskEngine:
         )
         return task
 
-    async def _load(self, task_id: str) -> Task:
+    async def _load(self, task_id: str, owner: str | None = None) -> Task:
+        """The stored task. A caller with a key sees only tasks made without one or with the same key:
+        another key's task is answered as not found, not as forbidden, so its existence stays private."""
         row = await self._store.get_task(task_id)
-        if row is None:
+        if row is None or (owner is not None and row.owner is not None and row.owner != owner):
             raise A2AError(TASK_NOT_FOUND, f"task '{task_id}' not found")
         self._skill_of_task.setdefault(task_id, row.skill)
         return Task.model_validate(row.body)

@@ -102,16 +102,16 @@ async def _set_push_from_configuration(ctx: CallContext, params: MessageSendPara
 
 
 async def _get(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return (await ctx.engine.get(_parse(TaskQueryParams, params))).wire()
+    return (await ctx.engine.get(_parse(TaskQueryParams, params), owner=ctx.owner)).wire()
 
 
 async def _cancel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return (await ctx.engine.cancel(_parse(TaskIdParams, params).id)).wire()
+    return (await ctx.engine.cancel(_parse(TaskIdParams, params).id, owner=ctx.owner)).wire()
 
 
 async def _push_set(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     parsed: TaskPushNotificationConfig = _parse(TaskPushNotificationConfig, params)
-    await ctx.engine.get(TaskQueryParams(id=parsed.task_id))
+    await ctx.engine.get(TaskQueryParams(id=parsed.task_id), owner=ctx.owner)
     config = await _push(ctx).set_config(
         parsed.task_id, parsed.push_notification_config, protocol="0.3", owner=ctx.owner
     )
@@ -120,7 +120,7 @@ async def _push_set(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 async def _push_get(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     parsed: PushConfigParams = _parse(PushConfigParams, params)
-    await ctx.engine.get(TaskQueryParams(id=parsed.id))
+    await ctx.engine.get(TaskQueryParams(id=parsed.id), owner=ctx.owner)
     config: PushNotificationConfig = await _push(ctx).get_config(
         parsed.id, parsed.push_notification_config_id, owner=ctx.owner
     )
@@ -129,14 +129,14 @@ async def _push_get(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 async def _push_list(ctx: CallContext, params: dict[str, Any]) -> list[dict[str, Any]]:
     parsed: TaskIdParams = _parse(TaskIdParams, params)
-    await ctx.engine.get(TaskQueryParams(id=parsed.id))
+    await ctx.engine.get(TaskQueryParams(id=parsed.id), owner=ctx.owner)
     configs: list[PushNotificationConfig] = await _push(ctx).list_configs(parsed.id, owner=ctx.owner)
     return [TaskPushNotificationConfig(task_id=parsed.id, push_notification_config=c).wire() for c in configs]
 
 
 async def _push_delete(ctx: CallContext, params: dict[str, Any]) -> None:
     parsed: PushConfigParams = _parse(PushConfigParams, params)
-    await ctx.engine.get(TaskQueryParams(id=parsed.id))
+    await ctx.engine.get(TaskQueryParams(id=parsed.id), owner=ctx.owner)
     await _push(ctx).delete_config(parsed.id, parsed.push_notification_config_id or "", owner=ctx.owner)
 
 
@@ -165,7 +165,7 @@ async def _stream_03(ctx: CallContext, params: dict[str, Any]) -> AsyncIterator[
 
 
 async def _resubscribe_03(ctx: CallContext, params: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-    return _wire_events(await ctx.engine.resubscribe(_parse(TaskIdParams, params).id))
+    return _wire_events(await ctx.engine.resubscribe(_parse(TaskIdParams, params).id, owner=ctx.owner))
 
 
 async def _wire_events(events: AsyncIterator[Task | TaskEvent]) -> AsyncIterator[dict[str, Any]]:

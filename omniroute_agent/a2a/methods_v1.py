@@ -31,7 +31,7 @@ async def _send(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _get(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return v1.task_to_v1(await ctx.engine.get(v1.task_query_from_v1(params)))
+    return v1.task_to_v1(await ctx.engine.get(v1.task_query_from_v1(params), owner=ctx.owner))
 
 
 async def _list(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -57,12 +57,12 @@ async def _list(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _cancel(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    return v1.task_to_v1(await ctx.engine.cancel(v1.task_query_from_v1(params).id))
+    return v1.task_to_v1(await ctx.engine.cancel(v1.task_query_from_v1(params).id, owner=ctx.owner))
 
 
 async def _push_create(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     parsed = v1.push_config_from_v1(params)
-    await ctx.engine.get(_task_query(parsed.task_id))
+    await ctx.engine.get(_task_query(parsed.task_id), owner=ctx.owner)
     config = await _push(ctx).set_config(
         parsed.task_id, parsed.push_notification_config, protocol="1.0", owner=ctx.owner
     )
@@ -71,14 +71,14 @@ async def _push_create(ctx: CallContext, params: dict[str, Any]) -> dict[str, An
 
 async def _push_get(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     ref = v1.push_config_ref_from_v1(params)
-    await ctx.engine.get(_task_query(ref.task_id))
+    await ctx.engine.get(_task_query(ref.task_id), owner=ctx.owner)
     config: PushNotificationConfig = await _push(ctx).get_config(ref.task_id, ref.config_id, owner=ctx.owner)
     return v1.push_config_to_v1(TaskPushNotificationConfig(task_id=ref.task_id, push_notification_config=config))
 
 
 async def _push_list(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     ref = v1.push_config_ref_from_v1(params)
-    await ctx.engine.get(_task_query(ref.task_id))
+    await ctx.engine.get(_task_query(ref.task_id), owner=ctx.owner)
     configs: list[PushNotificationConfig] = await _push(ctx).list_configs(ref.task_id, owner=ctx.owner)
     return v1.push_config_list_to_v1(
         [TaskPushNotificationConfig(task_id=ref.task_id, push_notification_config=c) for c in configs]
@@ -87,7 +87,7 @@ async def _push_list(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]
 
 async def _push_delete(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     ref = v1.push_config_ref_from_v1(params)
-    await ctx.engine.get(_task_query(ref.task_id))
+    await ctx.engine.get(_task_query(ref.task_id), owner=ctx.owner)
     await _push(ctx).delete_config(ref.task_id, ref.config_id or "", owner=ctx.owner)
     return {}
 
@@ -121,7 +121,7 @@ async def _stream(ctx: CallContext, params: dict[str, Any]) -> AsyncIterator[dic
 
 
 async def _subscribe(ctx: CallContext, params: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-    return _v1_events(await ctx.engine.resubscribe(v1.task_query_from_v1(params).id))
+    return _v1_events(await ctx.engine.resubscribe(v1.task_query_from_v1(params).id, owner=ctx.owner))
 
 
 async def _v1_events(events: AsyncIterator[Task | TaskEvent]) -> AsyncIterator[dict[str, Any]]:

@@ -389,10 +389,11 @@ class SqliteStore:
             return [TaskRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7]) async for r in cur]
 
     async def save_push_config(self, task_id: str, config_id: str, body: dict[str, Any]) -> None:
+        """Push configs hold webhook tokens and credentials: sealed like provider keys."""
         await self.db.execute(
             "INSERT INTO a2a_push_configs (task_id, id, body, created_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(task_id, id) DO UPDATE SET body=excluded.body",
-            (task_id, config_id, json.dumps(body), time.time()),
+            (task_id, config_id, self._cipher.encrypt(json.dumps(body), context=f"push:{task_id}"), time.time()),
         )
         await self.db.commit()
 
@@ -400,7 +401,7 @@ class SqliteStore:
         async with self.db.execute(
             "SELECT body FROM a2a_push_configs WHERE task_id = ? ORDER BY created_at", (task_id,)
         ) as cur:
-            return [dict(json.loads(r[0])) async for r in cur]
+            return [dict(json.loads(self._cipher.decrypt(r[0], context=f"push:{task_id}"))) async for r in cur]
 
     async def delete_push_config(self, task_id: str, config_id: str) -> bool:
         cur = await self.db.execute("DELETE FROM a2a_push_configs WHERE task_id = ? AND id = ?", (task_id, config_id))

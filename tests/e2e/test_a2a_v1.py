@@ -372,3 +372,35 @@ async def test_0_3_message_stream_events_are_valid_0_3(gateway: GatewayProcess, 
     assert results[-1]["kind"] == "status-update"
     assert results[-1]["final"] is True
     assert results[-1]["status"]["state"] == "completed"
+
+
+async def test_a_task_is_visible_only_to_the_key_that_created_it(
+    tmp_path: Path, upstream: FakeUpstream, gateways: list[GatewayProcess]
+):
+    other = "sk-other-key-0002"
+    config = write_config(tmp_path / "c.toml", upstream, extra=f'\n[[keys]]\nkey = "{other}"\nscopes = ["*"]\n')
+    gw = start_gateway(tmp_path / "data", config)
+    gateways.append(gw)
+    made = httpx.post(
+        gw.base_url + "/a2a",
+        headers=AUTH,
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "message/send",
+            "params": {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}},
+        },
+    ).json()["result"]
+    for method in ("tasks/get", "tasks/cancel"):
+        resp = httpx.post(
+            gw.base_url + "/a2a",
+            headers={"Authorization": f"Bearer {other}"},
+            json={"jsonrpc": "2.0", "id": 2, "method": method, "params": {"id": made["id"]}},
+        ).json()
+        assert resp["error"]["code"] == -32001, method
+    mine = httpx.post(
+        gw.base_url + "/a2a",
+        headers=AUTH,
+        json={"jsonrpc": "2.0", "id": 3, "method": "tasks/get", "params": {"id": made["id"]}},
+    ).json()
+    assert mine["result"]["id"] == made["id"]

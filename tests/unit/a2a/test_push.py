@@ -488,3 +488,21 @@ async def test_disabled_or_unconfigured_tasks_send_nothing(
     await off.notify(task())
     assert await drain(off) == PushStats(sent=0, failed=0, retried=0)
     assert webhook.hits == []
+
+
+@pytest.mark.anyio
+async def test_push_secrets_are_sealed_at_rest(tmp_path: Path) -> None:
+    from omniroute_agent.store.crypto import load_cipher
+    from omniroute_agent.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path / "db.sqlite", load_cipher(tmp_path, None))
+    await store.open()
+    try:
+        await store.save_push_config("task-1", "c1", {"url": "https://hooks.example/x", "token": "tok-SECRET-123"})
+        assert await store.list_push_configs("task-1") == [
+            {"url": "https://hooks.example/x", "token": "tok-SECRET-123"}
+        ]
+    finally:
+        await store.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("db.sqlite"))
+    assert b"tok-SECRET-123" not in raw
