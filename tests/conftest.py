@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -150,6 +151,15 @@ def write_format_config(path: Path, upstream: FakeUpstream, *, server_extra: str
     )
     path.write_text(f'[server]\napi_keys = ["{GATEWAY_KEY}"]\n{server_extra}\n{providers}')
     return path
+
+
+def a2a_call(gw: GatewayProcess, method: str, params: Any, *, rpc_id: Any = 1, key: str = GATEWAY_KEY) -> Any:
+    """One JSON-RPC call to /a2a (0.3 unless the method is a 1.0 one sent with its header elsewhere);
+    the whole response body."""
+    import httpx
+
+    body = {"jsonrpc": "2.0", "id": rpc_id, "method": method, "params": params}
+    return httpx.post(gw.base_url + "/a2a", headers={"authorization": f"Bearer {key}"}, json=body, timeout=30).json()
 
 
 @pytest.fixture(scope="session")

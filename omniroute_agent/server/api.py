@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from omniroute_agent.core.admin import Admin
 from omniroute_agent.core.budget import Budget, period_start
+from omniroute_agent.core.insights import budget_statuses
 from omniroute_agent.errors import GatewayError, InvalidRequest, NotFound
 from omniroute_agent.server.state import runtime_of
 from omniroute_agent.store.base import PriceRow, UsageRow
@@ -243,24 +244,9 @@ class BudgetBody(BaseModel):
 
 
 async def list_budgets(request: Request) -> JSONResponse:
-    gateway = runtime_of(request).gateway
-    now = time.time()
-    return JSONResponse(
-        {
-            "budgets": [
-                {
-                    "id": f"{b.scope}/{b.period}",
-                    "scope": b.scope,
-                    "period": b.period,
-                    "limit_usd": b.limit_usd,
-                    "action": b.action,
-                    "degrade_to": b.degrade_to,
-                    "spent_usd": round(gateway.ledger.spent(b.scope, period_start(b.period, now)), 6),
-                }
-                for b in gateway.budgets
-            ]
-        }
-    )
+    """Every budget with what it has spent this period (the same figures MCP's check_quota shows)."""
+    statuses = budget_statuses(runtime_of(request).gateway)
+    return JSONResponse({"budgets": [b.model_dump() for b in statuses]})
 
 
 async def put_budget(request: Request) -> Response:

@@ -32,7 +32,7 @@ from a2a.types import (
 from a2a.utils.errors import TaskNotCancelableError
 from aiohttp import web
 
-from tests.conftest import GATEWAY_KEY, GatewayProcess, start_gateway, write_config
+from tests.conftest import GATEWAY_KEY, GatewayProcess, a2a_call, start_gateway, write_config
 from tests.fakes.upstream import FakeUpstream, Reply
 
 pytestmark = pytest.mark.anyio
@@ -188,19 +188,14 @@ async def test_push_notifications_reach_a_loopback_webhook(
     config = write_config(tmp_path / "c.toml", upstream, extra="\n[a2a]\npush_allow_private = true\n")
     gw = start_gateway(tmp_path / "data", config)
     gateways.append(gw)
-    resp = httpx.post(
-        gw.base_url + "/a2a",
-        headers=AUTH,
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "message/send",
-            "params": {
-                "message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]},
-                "configuration": {"blocking": False, "pushNotificationConfig": {"url": url, "token": "tok-1"}},
-            },
+    resp = a2a_call(
+        gw,
+        "message/send",
+        {
+            "message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]},
+            "configuration": {"blocking": False, "pushNotificationConfig": {"url": url, "token": "tok-1"}},
         },
-    ).json()["result"]
+    )["result"]
     for _ in range(100):
         if any(r["body"].get("status", {}).get("state") == "completed" for r in received):
             break
@@ -212,19 +207,14 @@ async def test_push_notifications_reach_a_loopback_webhook(
 
 
 async def test_a_private_webhook_is_refused_by_default(gateway: GatewayProcess):
-    resp = httpx.post(
-        gateway.base_url + "/a2a",
-        headers=AUTH,
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "message/send",
-            "params": {
-                "message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]},
-                "configuration": {"pushNotificationConfig": {"url": "http://127.0.0.1:9/hook"}},
-            },
+    resp = a2a_call(
+        gateway,
+        "message/send",
+        {
+            "message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]},
+            "configuration": {"pushNotificationConfig": {"url": "http://127.0.0.1:9/hook"}},
         },
-    ).json()
+    )
     assert resp["error"]["code"] == -32602
 
 
@@ -268,16 +258,11 @@ async def test_error_codes(
 
 
 async def test_cancel_of_a_finished_task_is_32002(gateway: GatewayProcess):
-    done = httpx.post(
-        gateway.base_url + "/a2a",
-        headers=AUTH,
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "message/send",
-            "params": {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}},
-        },
-    ).json()["result"]
+    done = a2a_call(
+        gateway,
+        "message/send",
+        {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}},
+    )["result"]
     resp = httpx.post(
         gateway.base_url + "/a2a",
         headers=AUTH,
@@ -295,40 +280,24 @@ async def test_push_config_when_disabled_is_32003(
     gateways.append(gw)
     card = httpx.get(gw.base_url + "/.well-known/agent-card.json").json()
     assert card["capabilities"]["pushNotifications"] is False
-    task = httpx.post(
-        gw.base_url + "/a2a",
-        headers=AUTH,
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "message/send",
-            "params": {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}},
-        },
-    ).json()["result"]
-    resp = httpx.post(
-        gw.base_url + "/a2a",
-        headers=AUTH,
-        json={
-            "jsonrpc": "2.0",
-            "id": 2,
-            "method": "tasks/pushNotificationConfig/set",
-            "params": {"taskId": task["id"], "pushNotificationConfig": {"url": "https://example.com/hook"}},
-        },
-    ).json()
+    task = a2a_call(
+        gw, "message/send", {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}}
+    )["result"]
+    resp = a2a_call(
+        gw,
+        "tasks/pushNotificationConfig/set",
+        {"taskId": task["id"], "pushNotificationConfig": {"url": "https://example.com/hook"}},
+        rpc_id=2,
+    )
     assert resp["error"]["code"] == -32003
 
 
 async def test_the_companion_api(gateway: GatewayProcess):
-    task = httpx.post(
-        gateway.base_url + "/a2a",
-        headers=AUTH,
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "message/send",
-            "params": {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}},
-        },
-    ).json()["result"]
+    task = a2a_call(
+        gateway,
+        "message/send",
+        {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}},
+    )["result"]
     status = httpx.get(gateway.base_url + "/api/a2a/status", headers=AUTH).json()
     assert status["tasks"]["completed"] >= 1
     assert status["last_task"]["id"] == task["id"]
@@ -381,16 +350,9 @@ async def test_a_task_is_visible_only_to_the_key_that_created_it(
     config = write_config(tmp_path / "c.toml", upstream, extra=f'\n[[keys]]\nkey = "{other}"\nscopes = ["*"]\n')
     gw = start_gateway(tmp_path / "data", config)
     gateways.append(gw)
-    made = httpx.post(
-        gw.base_url + "/a2a",
-        headers=AUTH,
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "message/send",
-            "params": {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}},
-        },
-    ).json()["result"]
+    made = a2a_call(
+        gw, "message/send", {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}}
+    )["result"]
     for method in ("tasks/get", "tasks/cancel"):
         resp = httpx.post(
             gw.base_url + "/a2a",
@@ -398,9 +360,5 @@ async def test_a_task_is_visible_only_to_the_key_that_created_it(
             json={"jsonrpc": "2.0", "id": 2, "method": method, "params": {"id": made["id"]}},
         ).json()
         assert resp["error"]["code"] == -32001, method
-    mine = httpx.post(
-        gw.base_url + "/a2a",
-        headers=AUTH,
-        json={"jsonrpc": "2.0", "id": 3, "method": "tasks/get", "params": {"id": made["id"]}},
-    ).json()
+    mine = a2a_call(gw, "tasks/get", {"id": made["id"]}, rpc_id=3)
     assert mine["result"]["id"] == made["id"]

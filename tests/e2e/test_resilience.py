@@ -22,7 +22,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.conftest import GATEWAY_KEY, GatewayProcess, clean_env, omniroute_command, start_gateway
+from tests.conftest import GATEWAY_KEY, GatewayProcess, a2a_call, clean_env, omniroute_command, start_gateway
 from tests.fakes.upstream import FakeUpstream, Reply
 
 AUTH = {"authorization": f"Bearer {GATEWAY_KEY}"}
@@ -376,16 +376,9 @@ def test_three_target_fallback_on_v1(gw: GatewayProcess, upstream: FakeUpstream)
 
 def test_three_target_fallback_on_a2a(gw: GatewayProcess, upstream: FakeUpstream):
     _fail_a_and_b(upstream)
-    resp = httpx.post(
-        gw.base_url + "/a2a",
-        headers=AUTH,
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "message/send",
-            "params": {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}},
-        },
-    ).json()["result"]
+    resp = a2a_call(
+        gw, "message/send", {"message": {"role": "user", "messageId": "m1", "parts": [{"kind": "text", "text": "hi"}]}}
+    )["result"]
     assert resp["status"]["state"] == "completed"
     routing = resp["artifacts"][0]["metadata"]["routing"]
     assert routing["model"] == C
