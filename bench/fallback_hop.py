@@ -17,10 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,6 +27,9 @@ from typing import Any
 
 import httpx
 from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gateway import start_gateway
 
 ROOT = Path(__file__).resolve().parent.parent
 WIRE = ROOT / "tests" / "wire" / "openai-chat"
@@ -110,35 +110,6 @@ name = "hop"
 models = ["down/m", "up/m"]
 retries_per_target = 0
 """
-
-
-def start_gateway(data: Path, config_path: Path) -> tuple[subprocess.Popen[str], str]:
-    script = Path(sys.executable).with_name("omniroute")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "omniroute_agent"]
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    proc = subprocess.Popen(
-        [
-            *command,
-            "--port",
-            "0",
-            "--data-dir",
-            str(data),
-            "--config",
-            str(config_path),
-            "--log-level",
-            "info",
-        ],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        if m := re.search(r"listening on (http://\S+)", line):
-            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
-            return proc, m.group(1)
-    raise RuntimeError("gateway did not start")
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

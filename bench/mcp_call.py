@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fallback_hop import InstantUpstream
+from gateway import command
 
 
 class StdioPeer:
@@ -69,30 +69,18 @@ def timed(call: Any, n: int) -> list[float]:
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=200)
-    args = parser.parse_args()
-    upstream = InstantUpstream()
-    upstream.start()
-    script = Path(sys.executable).with_name("omniroute")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "omniroute_agent"]
+def route_request_timings(upstream_v1: str, calls: int) -> dict[str, float]:
+    """p50/p99 of `omniroute_route_request` over stdio against the upstream at `upstream_v1`, and
+    of the same chat sent to the upstream directly; also the tools/list size."""
     with tempfile.TemporaryDirectory(prefix="omniroute-bench-") as tmp:
         config = Path(tmp) / "omniroute.toml"
-        config.write_text(f"""
-[server]
-default_model = "up/m"
-
-[[providers]]
-id = "up"
-format = "openai"
-base_url = "http://127.0.0.1:{upstream.port}/up/v1"
-api_keys = ["u1"]
-models = ["m"]
-""")
+        config.write_text(
+            f'[server]\ndefault_model = "up/m"\n\n[[providers]]\nid = "up"\nformat = "openai"\n'
+            f'base_url = "{upstream_v1}"\napi_keys = ["u1"]\nmodels = ["m"]\n'
+        )
         peer = StdioPeer(
             [
-                *command,
+                *command(),
                 "--mcp",
                 "--data-dir",
                 str(Path(tmp) / "data"),
@@ -108,34 +96,51 @@ models = ["m"]
         )
         peer.notify("notifications/initialized")
         listed, size = peer.request("tools/list", {})
-        count = len(listed["result"]["tools"])
         health = {"name": "omniroute_get_health", "arguments": {}}
         chat = {"name": "omniroute_route_request", "arguments": {"messages": [{"role": "user", "content": "hi"}]}}
         for _ in range(20):  # warm-up
             peer.request("tools/call", health)
-            peer.request("tools/call", chat)
-        health_ms = timed(lambda: peer.request("tools/call", health), args.calls)
-        chat_ms = timed(lambda: peer.request("tools/call", chat), args.calls)
+            answer, _ = peer.request("tools/call", chat)
+        if answer["result"].get("isError"):
+            raise RuntimeError(f"omniroute_route_request failed: {answer['result']}")
+        health_ms = timed(lambda: peer.request("tools/call", health), calls)
+        chat_ms = timed(lambda: peer.request("tools/call", chat), calls)
         peer.close()
     with httpx.Client() as direct_client:
-        url = f"http://127.0.0.1:{upstream.port}/up/v1/chat/completions"
+        url = f"{upstream_v1}/chat/completions"
         body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
         for _ in range(20):
             direct_client.post(url, json=body)
-        direct_ms = timed(lambda: direct_client.post(url, json=body), args.calls)
-    p50 = statistics.median
-    print(f"tools/list: {count} tools, {size:,} bytes of JSON-RPC answer")
-    print("| call over stdio | p50 ms | p95 ms |\n|---|---|---|")
-    for name, values in (
-        ("omniroute_get_health", health_ms),
-        ("omniroute_route_request", chat_ms),
-        ("the upstream directly (httpx, for reference)", direct_ms),
-    ):
-        ordered = sorted(values)
-        print(f"| {name} | {p50(ordered):.2f} | {ordered[int(0.95 * len(ordered)) - 1]:.2f} |")
-    print(
-        f"added by a chat tool call over stdio (vs the upstream directly): p50 {p50(chat_ms) - p50(direct_ms):.2f} ms"
-    )
+        direct_ms = timed(lambda: direct_client.post(url, json=body), calls)
+    return {
+        "tools": len(listed["result"]["tools"]),
+        "tools_list_bytes": size,
+        "health_p50_ms": _q(health_ms, 50),
+        "route_request_p50_ms": _q(chat_ms, 50),
+        "route_request_p99_ms": _q(chat_ms, 99),
+        "direct_p50_ms": _q(direct_ms, 50),
+        "added_p50_ms": round(_q(chat_ms, 50) - _q(direct_ms, 50), 3),
+    }
+
+
+def _q(values: list[float], q: int) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))], 3)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=200)
+    args = parser.parse_args()
+    upstream = InstantUpstream()
+    upstream.start()
+    got = route_request_timings(f"http://127.0.0.1:{upstream.port}/up/v1", args.calls)
+    print(f"tools/list: {got['tools']} tools, {got['tools_list_bytes']:,} bytes of JSON-RPC answer")
+    print("| call over stdio | p50 ms |\n|---|---|")
+    print(f"| omniroute_get_health | {got['health_p50_ms']:.2f} |")
+    print(f"| omniroute_route_request | {got['route_request_p50_ms']:.2f} |")
+    print(f"| the upstream directly (httpx, for reference) | {got['direct_p50_ms']:.2f} |")
+    print(f"added by a chat tool call over stdio (vs the upstream directly): p50 {got['added_p50_ms']:.2f} ms")
     return 0
 
 

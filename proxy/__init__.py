@@ -19,4 +19,7 @@ ROUTES = [
     Route("/v1/models", list_models, methods=["GET"]),
 ]
 
-__all__ = ["ROUTES"]
+# The chat endpoints the front door (server/front.py) calls directly, by exact path.
+HOT = {"/v1/chat/completions": chat_completions, "/v1/messages": messages, "/v1/responses": responses}
+
+__all__ = ["HOT", "ROUTES"]

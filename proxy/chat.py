@@ -16,7 +16,7 @@ async def chat_completions(request: Request) -> Response:
         body = await read_json(request)
     except GatewayError as exc:
         return render_error(exc, "openai")
-    return await serve(request, detect_format(body))
+    return await serve(request, detect_format(body), body=body)
 
 
 async def pinned_chat_completions(request: Request) -> Response:
@@ -28,4 +28,4 @@ async def pinned_chat_completions(request: Request) -> Response:
         return render_error(exc, "openai")
     model = str(body.get("model") or "")
     pinned = model if model.startswith(f"{provider}/") else f"{provider}/{model}"
-    return await serve(request, "openai", model=pinned)
+    return await serve(request, "openai", model=pinned, body=body)

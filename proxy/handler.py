@@ -43,11 +43,14 @@ async def serve(
     model: str | None = None,
     stream: bool | None = None,
     framing: Framing = "sse",
+    body: dict[str, Any] | None = None,
 ) -> Response:
     """Answers one chat request from a client of `fmt`. `model` and `stream` override the body
-    (Gemini names both in the URL; pinned routes prefix the provider)."""
+    (Gemini names both in the URL; pinned routes prefix the provider); `body` is the parsed body
+    when the endpoint already read it."""
     try:
-        body = await read_json(request)
+        if body is None:
+            body = await read_json(request)
         codec = CODECS[fmt]
         hub = codec.request_to_hub(body)
         if model is not None:
@@ -79,11 +82,10 @@ async def serve(
             api_key_id=api_key_id_of(request),
             idempotency_key=request.headers.get("idempotency-key") or None,
         )
-        if done.raw is not None and done.raw_format == fmt:
-            answer = done.raw
-        else:
-            answer = codec.response_from_hub(done.response, done.requested)
-        return JSONResponse(answer, headers={"x-omniroute-target": done.target})
+        headers = {"x-omniroute-target": done.target}
+        if done.raw_body is not None and done.raw_format == fmt:
+            return Response(done.raw_body, media_type="application/json", headers=headers)  # the upstream's bytes
+        return JSONResponse(codec.response_from_hub(done.response, done.requested), headers=headers)
     except GatewayError as exc:
         return render_error(exc, fmt)
     except Exception:

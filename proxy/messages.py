@@ -23,6 +23,7 @@ async def messages(request: Request) -> Response:
             return render_error(exc, "anthropic")
         if (text := probe_answer(body)) is not None:
             return answer(body, text)
+        return await serve(request, "anthropic", body=body)
     return await serve(request, "anthropic")
 
 

@@ -8,7 +8,6 @@ answer from the pricing table, and one usage row per request with its whole atte
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from dataclasses import dataclass, field
@@ -60,7 +59,7 @@ class Completion:
     attempts: list[Attempt]
     usage: Usage
     latency_ms: float
-    raw: dict[str, Any] | None = None  # the upstream's own body ...
+    raw_body: bytes | None = None  # the upstream's own body ...
     raw_format: Format | None = None  # ... in this format
     cost_usd: float = 0.0
 
@@ -68,7 +67,7 @@ class Completion:
 @dataclass(slots=True)
 class _Answer:
     hub: ChatResponse
-    raw: dict[str, Any]
+    body: bytes
     format: Format
 
 
@@ -178,7 +177,7 @@ class Gateway:
                 raise UpstreamError("upstream answered invalid JSON", status=502) from None
             if not isinstance(raw, dict):
                 raise UpstreamError("upstream answered JSON that is not an object", status=502)
-            return _Answer(CODECS[provider.format].response_to_hub(copy.deepcopy(raw)), raw, provider.format)
+            return _Answer(CODECS[provider.format].response_to_hub(raw), resp.body, provider.format)
 
         answer, picked = await self._walk(call, send)
         self.replay.remember(answer.hub)
@@ -193,7 +192,7 @@ class Gateway:
             call.attempts,
             usage,
             call.latency_ms,
-            answer.raw,
+            answer.body,
             answer.format,
             usd,
         )

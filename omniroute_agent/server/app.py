@@ -1,7 +1,8 @@
 """The HTTP app: /v1 (proxy), /mcp (MCP Streamable HTTP), /a2a and the agent card, /api/health.
 
-`create_app(settings)` builds the Starlette app; its lifespan opens the Runtime, builds the card
-and the MCP server, and runs the MCP session manager for as long as the app serves.
+`create_app(settings)` builds the Starlette app behind its front door (server/front.py); its
+lifespan opens the Runtime, builds the card and the MCP server, and runs the MCP session manager
+for as long as the app serves.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from omniroute_agent.config import Settings
+from omniroute_agent.proxy import HOT as PROXY_HOT
 from omniroute_agent.proxy import ROUTES as PROXY_ROUTES
 from omniroute_agent.runtime import Runtime
 from omniroute_agent.server.a2a import a2a_endpoint, agent_card
 from omniroute_agent.server.a2a_api import ROUTES as A2A_API_ROUTES
 from omniroute_agent.server.api import ROUTES as API_ROUTES
 from omniroute_agent.server.card import build_card, extended_card, load_template
+from omniroute_agent.server.front import FrontDoor
 from omniroute_agent.server.mcp_status import ROUTES as MCP_STATUS_ROUTES
 from omniroute_agent.server.middleware import ApiKeyMiddleware, RequestIdMiddleware
 from omniroute_agent.tools import build_server, http_caller
@@ -32,7 +35,7 @@ from omniroute_agent.tools import build_server, http_caller
 log = logging.getLogger("omniroute")
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings) -> FrontDoor:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with Runtime.running(settings) as runtime:
@@ -65,7 +68,7 @@ def create_app(settings: Settings) -> Starlette:
         runtime: Runtime = scope["app"].state.runtime
         return runtime.gateway.table.key_ids
 
-    return Starlette(
+    app = Starlette(
         routes=[
             *PROXY_ROUTES,
             Route("/mcp", _mcp, methods=["GET", "POST", "DELETE"]),
@@ -81,6 +84,7 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[Middleware(RequestIdMiddleware), Middleware(ApiKeyMiddleware, key_ids=key_ids)],
         lifespan=lifespan,
     )
+    return FrontDoor(app, PROXY_HOT, key_ids)
 
 
 class _McpEndpoint:

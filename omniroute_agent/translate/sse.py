@@ -25,10 +25,7 @@ class SSEParser:
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         self._buffer += chunk
         events: list[SSEEvent] = []
-        while True:
-            line, found = self._take_line()
-            if not found:
-                return events
+        for line in self._take_lines():
             if not line:
                 if self._data:
                     events.append(SSEEvent("\n".join(self._data), self._event))
@@ -40,6 +37,7 @@ class SSEParser:
                 self._data.append(value)
             elif name == "event":
                 self._event = value
+        return events
 
     def finish(self) -> list[SSEEvent]:
         """Events still buffered at end of stream (a final event without its blank line)."""
@@ -49,20 +47,34 @@ class SSEParser:
         self._buffer.clear()
         return events
 
-    def _take_line(self) -> tuple[str, bool]:
+    def _take_lines(self) -> list[str]:
+        """The complete lines in the buffer (searched with bytes.find, not byte by byte); the
+        rest stays buffered. A CR at the very end waits: it may be the first half of CRLF."""
         buf = self._buffer
-        for i, byte in enumerate(buf):
-            if byte == 0x0A:  # \n
-                line = bytes(buf[:i])
-                del buf[: i + 1]
-                return line.decode("utf-8").removesuffix("\r"), True
-            if byte == 0x0D:  # \r: a lone CR ends a line, but it may be the first half of CRLF
-                if i + 1 == len(buf):
-                    return "", False
-                line = bytes(buf[:i])
-                del buf[: i + (2 if buf[i + 1] == 0x0A else 1)]
-                return line.decode("utf-8"), True
-        return "", False
+        if b"\r" not in buf:
+            end = buf.rfind(b"\n")
+            if end < 0:
+                return []
+            lines = bytes(buf[:end]).decode("utf-8").split("\n")
+            del buf[: end + 1]
+            return lines
+        lines: list[str] = []
+        start, size = 0, len(buf)
+        while start < size:
+            lf = buf.find(b"\n", start)
+            cr = buf.find(b"\r", start, size if lf < 0 else lf)
+            if cr >= 0:
+                if cr + 1 == size:
+                    break
+                lines.append(bytes(buf[start:cr]).decode("utf-8"))
+                start = cr + (2 if buf[cr + 1] == 0x0A else 1)
+            elif lf >= 0:
+                lines.append(bytes(buf[start:lf]).decode("utf-8"))
+                start = lf + 1
+            else:
+                break
+        del buf[:start]
+        return lines
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")

@@ -23,24 +23,55 @@ _OPEN, _CLOSE = "<think>", "</think>"
 _DELTA_HUB_ONLY = ("reasoning_signature", "reasoning_redacted")
 
 
+# Events the tap must look into; any other `data: {...}` event is forwarded as the bytes it came in.
+_MARKERS = (b"[DONE]", b'"usage":{', b'"usage": {', b'{"error"')
+
+
 @dataclass(slots=True)
 class PassthroughTap:
     """Same-format lane: events pass through as they are, re-framed as `data: ...` alone (so
     upstream `id:`/`retry:`/comment lines never reach the client). It reads usage from the chunk
     that carries it, drops that chunk when the client did not ask for usage (the gateway always
-    asks upstream), and notices an in-stream error. JSON is parsed only for those few events."""
+    asks upstream), and notices an in-stream error. JSON is parsed only for those few events.
+
+    The common case costs a few C-level scans per network chunk: when every complete event in it
+    is one `data: ` line with LF endings and none carries a marker, those bytes go out untouched.
+    Anything else (CR line ends, other fields, usage, errors, [DONE]) goes through the parser."""
 
     include_usage: bool
     usage: Usage = field(default_factory=empty_usage)
     error: dict[str, Any] | None = None
     done: bool = False
     _parser: SSEParser = field(default_factory=SSEParser)
+    _rest: bytes = b""
+    _fast: bool = True
 
     def feed(self, chunk: bytes) -> bytes:
-        return b"".join(self._event(e.data) for e in self._parser.feed(chunk))
+        if self._fast and b"\r" in chunk:
+            self._fast = False  # CR line ends: the parser takes over for good, from what is held back
+            chunk, self._rest = self._rest + chunk, b""
+        if not self._fast:
+            return b"".join(self._event(e.data) for e in self._parser.feed(chunk))
+        buffer = self._rest + chunk if self._rest else chunk
+        end = buffer.rfind(b"\n\n")
+        if end < 0:
+            self._rest = buffer
+            return b""
+        complete, self._rest = buffer[: end + 2], buffer[end + 2 :]
+        events = complete.count(b"\n\n")
+        if (
+            complete.startswith(b"data: ")
+            and complete.count(b"\n") == 2 * events
+            and complete.count(b"\n\ndata: ") == events - 1
+            and not any(marker in complete for marker in _MARKERS)
+        ):
+            return complete
+        return b"".join(self._event(e.data) for e in self._parser.feed(complete))
 
     def finish(self) -> bytes:
-        return b"".join(self._event(e.data) for e in self._parser.finish())
+        rest, self._rest = self._rest, b""
+        events = self._parser.feed(rest) + self._parser.finish()
+        return b"".join(self._event(e.data) for e in events)
 
     def _event(self, data: str) -> bytes:
         if data == "[DONE]":

@@ -134,3 +134,24 @@ def test_usage_on_a_chunk_with_choices(include_usage: bool, expected_usage_field
     assert forwarded["choices"] == chunk["choices"]
     assert forwarded["usage"] == expected_usage_field
     assert tap.usage == {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}
+
+
+@pytest.mark.parametrize("chunking", SSE_CHUNKINGS.values(), ids=SSE_CHUNKINGS.keys())
+@pytest.mark.parametrize(
+    "line_end",
+    [
+        pytest.param(lambda raw: raw.replace(b"\n", b"\r\n"), id="crlf"),
+        pytest.param(lambda raw: raw.replace(b"\n", b"\r"), id="cr"),
+        pytest.param(
+            lambda raw: raw[: len(raw) // 2] + raw[len(raw) // 2 :].replace(b"\n", b"\r\n"), id="lf-then-crlf"
+        ),
+    ],
+)
+def test_cr_line_ends_give_the_same_events(line_end: object, chunking: Chunking) -> None:
+    """The byte fast path takes LF streams; a CR anywhere hands the rest to the parser."""
+    raw = (WIRE / "text.stream.sse").read_bytes()
+    clean_tap, tap = PassthroughTap(include_usage=True), PassthroughTap(include_usage=True)
+    assert callable(line_end)
+    assert run(tap, chunking(line_end(raw))) == run(clean_tap, whole(raw)) == frame(data_lines(raw))
+    assert tap.usage == clean_tap.usage
+    assert tap.done
