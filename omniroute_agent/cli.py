@@ -34,6 +34,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", help="where the store and key live (default $DATA_DIR or ~/.omniroute)")
     parser.add_argument("--config", help="TOML config file applied to the store at start")
     parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.environ.get("OMNIROUTE_WORKERS", "1"),  # a string: argparse checks it like an argument
+        help="HTTP worker processes sharing the port, one per core (default 1, or $OMNIROUTE_WORKERS)",
+    )
+    parser.add_argument(
         "--log-level",
         default=os.environ.get("OMNIROUTE_LOG_LEVEL", "info"),
         choices=["debug", "info", "warning", "error"],
@@ -52,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = build_settings(host=args.host, port=args.port, data_dir=args.data_dir, config=args.config)
+        settings = replace(settings, workers=args.workers)
         if args.mcp:
             return _serve_stdio(settings)
         return _serve_http(settings)
@@ -79,11 +86,30 @@ def _serve_stdio(settings: Settings) -> int:
     return 0
 
 
-def _serve_http(settings: Settings) -> int:
-    import uvicorn
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
+    return number
 
+
+def _serve_http(settings: Settings) -> int:
     sock = _bind(settings.host, settings.port)
     settings = replace(settings, port=sock.getsockname()[1])
+    if settings.workers > 1:
+        from omniroute_agent.workers import supervise
+
+        return supervise(settings, sock, _serve_socket)
+    return _serve_socket(settings, sock)
+
+
+def _serve_socket(settings: Settings, sock: socket.socket) -> int:
+    """One server process on a bound socket (the only one, or one of `--workers`)."""
+    import uvicorn
+
     from omniroute_agent.server.app import create_app
 
     config = uvicorn.Config(
@@ -92,6 +118,8 @@ def _serve_http(settings: Settings) -> int:
         http="httptools",
         lifespan="on",
         access_log=False,
+        proxy_headers=False,  # a local gateway: no X-Forwarded-* rewriting on every request
+        server_header=False,
         log_level="warning",
         timeout_graceful_shutdown=10,
     )

@@ -140,6 +140,8 @@ class Settings:
     file: ConfigFile = field(default_factory=ConfigFile)
     env_provider_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     secret_key: str | None = None  # base64 AES key from OMNIROUTE_SECRET_KEY; else the data dir key file
+    workers: int = 1  # HTTP worker processes (`--workers`)
+    store_prepared: bool = False  # a supervisor already migrated the store and applied the config
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:

@@ -80,6 +80,19 @@ async def seed_ledger(store: SqliteStore) -> Ledger:
     return ledger
 
 
+async def prepare_store(settings: Settings) -> None:
+    """What only one process may do: migrate the store, apply the config, prune old tasks. The
+    `--workers` supervisor runs it once before the workers start."""
+    cipher = load_cipher(settings.data_dir, settings.secret_key)
+    store = SqliteStore(settings.data_dir / DB_FILE, cipher)
+    await store.open()
+    try:
+        await apply_config(store, cipher, settings)
+        await prune_tasks(store, settings.file.a2a.retention_days)
+    finally:
+        await store.close()
+
+
 @dataclass(slots=True)
 class Runtime:
     settings: Settings
@@ -96,7 +109,8 @@ class Runtime:
         store = SqliteStore(settings.data_dir / DB_FILE, cipher)
         await store.open()
         try:
-            await apply_config(store, cipher, settings)
+            if not settings.store_prepared:
+                await apply_config(store, cipher, settings)
             table = await load_table(store, cipher, settings)
             connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=60, ttl_dns_cache=300)
             async with aiohttp.ClientSession(connector=connector, auto_decompress=True) as session:
@@ -126,7 +140,8 @@ class Runtime:
                 audit.start()
                 a2a = settings.file.a2a
                 push = PushSender(session, store, a2a) if a2a.push_enabled else None
-                await prune_tasks(store, a2a.retention_days)
+                if not settings.store_prepared:
+                    await prune_tasks(store, a2a.retention_days)
                 tasks = TaskEngine(store, gateway, SKILLS, notify=push.notify if push else None)
                 try:
                     yield cls(settings, store, gateway, tasks, audit, push)

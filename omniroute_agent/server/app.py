@@ -51,7 +51,9 @@ def create_app(settings: Settings) -> FrontDoor:
             app.state.push = runtime.push
             security = _transport_security(settings.host)
             mcp = build_server(runtime, http_caller(runtime))
-            mcp.streamable_http_app(transport_security=security)
+            # Several workers share one port: a session held by one would be unknown to the next,
+            # so each request stands alone (the SDK's stateless mode serves both protocol eras).
+            mcp.streamable_http_app(transport_security=security, stateless_http=settings.workers > 1)
             app.state.mcp = StreamableHTTPASGIApp(mcp.session_manager)
             app.state.mcp_sessions = mcp.session_manager
             app.state.mcp_tools = await mcp.list_tools()

@@ -11,7 +11,7 @@ caller's format), endpoint. Every other request, and the lifespan, goes to the S
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -29,7 +29,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class FrontDoor:
-    def __init__(self, app: Starlette, hot: dict[str, Endpoint], key_ids: Callable[[Scope], dict[str, str]]) -> None:
+    def __init__(self, app: Starlette, hot: Mapping[str, Endpoint], key_ids: Callable[[Scope], dict[str, str]]) -> None:
         self.app = app
         self.hot = hot
         self.key_ids = key_ids

@@ -55,9 +55,9 @@ class SSEParser:
             end = buf.rfind(b"\n")
             if end < 0:
                 return []
-            lines = bytes(buf[:end]).decode("utf-8").split("\n")
+            whole = bytes(buf[:end]).decode("utf-8").split("\n")
             del buf[: end + 1]
-            return lines
+            return whole
         lines: list[str] = []
         start, size = 0, len(buf)
         while start < size:
