@@ -327,6 +327,8 @@ class QuotaSnapshot(TypedDict, total=False):
 
 def quota_snapshot(headers: Mapping[str, str], *, now: float) -> QuotaSnapshot | None:
     """The limit windows a response's (lower-cased) headers describe; None when they describe none."""
+    if not any("ratelimit" in name for name in headers):
+        return None  # most answers: one scan instead of two dozen lookups
     snapshot: QuotaSnapshot = {}
     for kind, openai, anthropic in _WINDOWS:
         names = [f"anthropic-ratelimit-{anthropic}-{{}}"]

@@ -149,15 +149,15 @@ class Gateway:
     ) -> Completion:
         call = self._begin(request, request_id, surface, stream=False, api_key_id=api_key_id)
         request = {**request, "model": call.requested, "stream": False}
+        if not idempotency_key and request.get("temperature") != 0:
+            return await self._complete(call, request, client)
         body_print = fingerprint(request, client.format if client else None, api_key_id)
         if idempotency_key:
             done, replayed = await self.idempotency.run(
                 idempotency_key, body_print, lambda: self._complete(call, request, client)
             )
-        elif request.get("temperature") == 0:
-            done, replayed = await self.singleflight.run(body_print, lambda: self._complete(call, request, client))
         else:
-            return await self._complete(call, request, client)
+            done, replayed = await self.singleflight.run(body_print, lambda: self._complete(call, request, client))
         if replayed:
             # The answer came from another request's upstream call: this one costs nothing more.
             how = "same idempotency key" if idempotency_key else "identical request in flight"

@@ -27,6 +27,14 @@ _DELTA_HUB_ONLY = ("reasoning_signature", "reasoning_redacted")
 _MARKERS = (b"[DONE]", b'"usage":{', b'"usage": {', b'{"error"')
 
 
+def _plain_data(events: bytes) -> bool:
+    """Whether whole events are each exactly one `data: ` line with LF endings (C-level scans)."""
+    count = events.count(b"\n\n")
+    return not events or (
+        events.startswith(b"data: ") and events.count(b"\n") == 2 * count and events.count(b"\n\ndata: ") == count - 1
+    )
+
+
 @dataclass(slots=True)
 class PassthroughTap:
     """Same-format lane: events pass through as they are, re-framed as `data: ...` alone (so
@@ -58,15 +66,16 @@ class PassthroughTap:
             self._rest = buffer
             return b""
         complete, self._rest = buffer[: end + 2], buffer[end + 2 :]
-        events = complete.count(b"\n\n")
-        if (
-            complete.startswith(b"data: ")
-            and complete.count(b"\n") == 2 * events
-            and complete.count(b"\n\ndata: ") == events - 1
-            and not any(marker in complete for marker in _MARKERS)
-        ):
-            return complete
-        return b"".join(self._event(e.data) for e in self._parser.feed(complete))
+        # Events from the first one carrying a marker on (usage, [DONE], an error: a stream's last
+        # few) are parsed; the ones before it go out as they came when they are plain data lines.
+        cut = min((at for marker in _MARKERS if (at := complete.find(marker)) >= 0), default=len(complete))
+        start = complete.rfind(b"\n\n", 0, cut)
+        start = 0 if start < 0 else start + 2
+        head, tail = complete[:start], complete[start:]
+        out = head if _plain_data(head) else b"".join(self._event(e.data) for e in self._parser.feed(head))
+        if tail:
+            out += b"".join(self._event(e.data) for e in self._parser.feed(tail))
+        return out
 
     def finish(self) -> bytes:
         rest, self._rest = self._rest, b""
