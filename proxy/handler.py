@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from omniroute_agent import json_codec
 from omniroute_agent.core.gateway import ClientBody
 from omniroute_agent.errors import GatewayError, InvalidRequest, RoutingFailed, UpstreamError
 from omniroute_agent.formats import Format
@@ -28,7 +29,7 @@ log = logging.getLogger("omniroute.proxy")
 async def read_json(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
-        body = json.loads(raw)
+        body = json_codec.loads(raw)
     except ValueError as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -85,7 +86,8 @@ async def serve(
         headers = {"x-omniroute-target": done.target}
         if done.raw_body is not None and done.raw_format == fmt:
             return Response(done.raw_body, media_type="application/json", headers=headers)  # the upstream's bytes
-        return JSONResponse(codec.response_from_hub(done.response, done.requested), headers=headers)
+        answer = json_codec.dumps(codec.response_from_hub(done.response, done.requested))
+        return Response(answer, media_type="application/json", headers=headers)
     except GatewayError as exc:
         return render_error(exc, fmt)
     except Exception:

@@ -8,12 +8,11 @@ answer from the pricing table, and one usage row per request with its whole atte
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from omniroute_agent import __version__
+from omniroute_agent import __version__, json_codec
 from omniroute_agent.core.budget import Budget, Ledger, check, scopes
 from omniroute_agent.core.classify import headroom, quota_snapshot
 from omniroute_agent.core.dedupe import Idempotency, SingleFlight, fingerprint
@@ -172,7 +171,7 @@ class Gateway:
             resp = await self.executor.send(req)
             self._note_quota(conn, resp.headers)
             try:
-                raw = json.loads(resp.body)
+                raw = json_codec.loads(resp.body)
             except ValueError:
                 raise UpstreamError("upstream answered invalid JSON", status=502) from None
             if not isinstance(raw, dict):
@@ -292,7 +291,7 @@ class Gateway:
         else:
             quirks = quirks_for(provider.id, provider.format, target.model)
             body = CODECS[provider.format].request_from_hub(self.replay.restore(request), target.model, quirks)
-        return json.dumps(body, ensure_ascii=False).encode()
+        return json_codec.dumps(body)
 
     def _note_quota(self, conn: ConnectionRow, headers: Any) -> None:
         if snapshot := quota_snapshot(headers, now=time.time()):

@@ -10,10 +10,10 @@ A `Frame` holds the parsed JSON payload (or the raw text when it is not JSON, su
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from omniroute_agent import json_codec
 from omniroute_agent.translate.sse import SSEParser, encode_event
 
 Framing = Literal["sse", "ndjson", "json-array"]
@@ -38,13 +38,13 @@ class FrameWriter(Protocol):
 
 def _parse(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json_codec.loads(text)
     except ValueError:
         return text
 
 
 def _dump(data: Any) -> str:
-    return data if isinstance(data, str) else json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return data if isinstance(data, str) else json_codec.dumps_str(data)
 
 
 @dataclass(slots=True)

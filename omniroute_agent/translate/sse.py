@@ -82,5 +82,8 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 
 def encode_event(data: str, event: str | None = None) -> bytes:
     head = f"event: {event}\n" if event else ""
-    body = "".join(f"data: {line}\n" for line in _LINE_END.split(data))
+    if "\n" in data or "\r" in data:
+        body = "".join(f"data: {line}\n" for line in _LINE_END.split(data))
+    else:  # compact JSON, the usual data, is one line
+        body = f"data: {data}\n"
     return f"{head}{body}\n".encode()
