@@ -1,6 +1,7 @@
-"""Cold start of `omniroute --mcp`: process spawn to the `initialize` answer on stdout.
+"""Cold start of `omniroute --mcp`: process spawn to the `initialize` answer on stdout, and to the
+answer of a first tool call (omniroute_get_health) sent right after it, which waits for the runtime.
 
-    .venv/bin/python bench/mcp_startup.py [--runs 10]
+    .venv/bin/python bench/mcp_startup.py [--runs 10] [--warm]
 
 Each run uses a fresh data dir (so it includes creating the key file and the database) unless
 --warm is given. It speaks raw JSON-RPC over the pipes, so no client import is counted.
@@ -29,6 +30,8 @@ INITIALIZE = {
         "clientInfo": {"name": "bench", "version": "0"},
     },
 }
+INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+FIRST_CALL = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "omniroute_get_health"}}
 
 
 def command() -> list[str]:
@@ -36,8 +39,10 @@ def command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "omniroute_agent"]
 
 
-def one_run(data_dir: Path) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+def one_run(data_dir: Path) -> tuple[float, float]:
+    """Seconds from spawn to the `initialize` answer, and to the first tool call's answer."""
+    # Without PYTHONDONTWRITEBYTECODE, so the warm-up run leaves .pyc files, as a user's first run does.
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
     proc = subprocess.Popen(
         [*command(), "--mcp", "--data-dir", str(data_dir), "--log-level", "warning"],
@@ -51,14 +56,24 @@ def one_run(data_dir: Path) -> float:
     proc.stdin.write(json.dumps(INITIALIZE).encode() + b"\n")
     proc.stdin.flush()
     line = proc.stdout.readline()
-    elapsed = time.perf_counter() - started
+    to_initialize = time.perf_counter() - started
     reply = json.loads(line)
     if reply.get("id") != 1 or "result" not in reply:
         raise RuntimeError(f"unexpected reply: {line!r}")
+    proc.stdin.write(json.dumps(INITIALIZED).encode() + b"\n" + json.dumps(FIRST_CALL).encode() + b"\n")
+    proc.stdin.flush()
+    while reply.get("id") != 2:  # past any notification the server sends first
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the server closed stdout before answering the tool call")
+        reply = json.loads(line)
+    to_first_call = time.perf_counter() - started
+    if reply.get("result", {}).get("isError", True):
+        raise RuntimeError(f"the tool call failed: {line!r}")
     proc.stdin.close()
     proc.wait(10)
     proc.stdout.close()
-    return elapsed
+    return to_initialize, to_first_call
 
 
 def main() -> int:
@@ -72,11 +87,17 @@ def main() -> int:
         times = [one_run(base / ("warm" if args.warm else f"run{n}")) for n in range(args.runs)]
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    ms = sorted(t * 1000 for t in times)
     kind = "warm" if args.warm else "cold"
     print(f"omniroute --mcp to initialize reply over {args.runs} runs ({kind} data dir):")
-    print(f"  min {ms[0]:.0f} ms, median {statistics.median(ms):.0f} ms, max {ms[-1]:.0f} ms")
+    print(summary([t for t, _ in times]))
+    print("to the answer of a first tool call sent right after it:")
+    print(summary([t for _, t in times]))
     return 0
+
+
+def summary(seconds: list[float]) -> str:
+    ms = sorted(t * 1000 for t in seconds)
+    return f"  min {ms[0]:.0f} ms, median {statistics.median(ms):.0f} ms, max {ms[-1]:.0f} ms"
 
 
 if __name__ == "__main__":

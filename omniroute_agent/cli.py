@@ -70,19 +70,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve_stdio(settings: Settings) -> int:
+    """Answers `initialize` first, then opens the runtime (tools/stdio.py)."""
+    import gc
+
     import anyio
 
-    from omniroute_agent.runtime import Runtime
-    from omniroute_agent.tools import build_server, stdio_caller
-    from omniroute_agent.tools.heartbeat import heartbeat
-
-    async def run() -> None:
-        async with Runtime.running(settings) as runtime:
-            server = build_server(runtime, stdio_caller(runtime))
-            async with heartbeat(runtime, transport="stdio", tools=len(await server.list_tools())):
-                await server.run_stdio_async()
-
-    anyio.run(run)
+    gc.disable()  # the SDK's import builds many objects and frees none: collecting during it is wasted time
+    try:
+        from omniroute_agent.tools.stdio import serve
+    finally:
+        gc.enable()
+    anyio.run(serve, settings)
     return 0
 
 

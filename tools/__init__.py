@@ -1,60 +1,27 @@
 """MCP tools (shipped as omniroute_agent.tools): one module per tool family, each tool a typed async
 function over the running gateway. `build_server` assembles them into one MCPServer per transport,
-behind the guard (scopes and audit, `tools/guard.py`)."""
+behind the guard (scopes and audit, `tools/guard.py`). The tool modules are imported by
+`register_tools`, not here, so the stdio server (`tools/stdio.py`) answers `initialize` before
+paying for them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from mcp.server.context import ServerRequestContext
+from mcp.server.context import ServerMiddleware, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 
 from omniroute_agent import __version__
-from omniroute_agent.runtime import Runtime
-from omniroute_agent.tools import (
-    advise,
-    combos,
-    control,
-    cost,
-    explain,
-    health,
-    maintenance,
-    memory,
-    metrics,
-    models,
-    quota,
-    resources,
-    route,
-    simulate,
-    skills,
-)
 from omniroute_agent.tools.caller import Caller
 from omniroute_agent.tools.guard import Guard
+from omniroute_agent.tools.view import RuntimeView
 
 INSTRUCTIONS = (
     "omniroute-agent routes chat requests across your AI providers with fallback and account rotation. "
     "Use omniroute_route_request to chat through the router (it picks the default model when you name none), "
     "omniroute_list_models_catalog and omniroute_list_combos to see what can be named, and "
     "omniroute_get_health to inspect providers and cooldowns."
-)
-
-MODULES = (
-    health,
-    models,
-    combos,
-    route,
-    explain,
-    metrics,
-    quota,
-    cost,
-    simulate,
-    advise,
-    memory,
-    skills,
-    control,
-    maintenance,
-    resources,
 )
 
 # The scopes each tool needs (see core/scopes.py). tools/list shows a caller only what it may call.
@@ -90,17 +57,61 @@ TOOL_SCOPES: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_server(runtime: Runtime, identify: Callable[[ServerRequestContext[Any, Any]], Caller]) -> MCPServer:
-    guard = Guard(TOOL_SCOPES, runtime.audit, identify)
-    server = MCPServer(
-        "omniroute", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING", middleware=[guard]
-    )
-    for module in MODULES:
-        module.register(server, runtime)
+def build_server(runtime: RuntimeView, identify: Callable[[ServerRequestContext[Any, Any]], Caller]) -> MCPServer:
+    server = new_server(Guard(TOOL_SCOPES, runtime, identify))
+    register_tools(server, runtime)
     return server
 
 
-def stdio_caller(runtime: Runtime) -> Callable[[ServerRequestContext[Any, Any]], Caller]:
+def new_server(*middleware: ServerMiddleware[Any]) -> MCPServer:
+    """The server with no tools yet: enough to answer `initialize`."""
+    return MCPServer(
+        "omniroute", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING", middleware=middleware
+    )
+
+
+def register_tools(server: MCPServer, runtime: RuntimeView) -> None:
+    """Every tool, resource and prompt. Each reads `runtime` when it is called, never here."""
+    from omniroute_agent.tools import (
+        advise,
+        combos,
+        control,
+        cost,
+        explain,
+        health,
+        maintenance,
+        memory,
+        metrics,
+        models,
+        quota,
+        resources,
+        route,
+        simulate,
+        skills,
+    )
+
+    modules = (
+        health,
+        models,
+        combos,
+        route,
+        explain,
+        metrics,
+        quota,
+        cost,
+        simulate,
+        advise,
+        memory,
+        skills,
+        control,
+        maintenance,
+        resources,
+    )
+    for module in modules:
+        module.register(server, runtime)
+
+
+def stdio_caller(runtime: RuntimeView) -> Callable[[ServerRequestContext[Any, Any]], Caller]:
     scopes = frozenset(runtime.settings.file.mcp.stdio_scopes)
 
     def identify(ctx: ServerRequestContext[Any, Any]) -> Caller:
@@ -109,7 +120,7 @@ def stdio_caller(runtime: Runtime) -> Callable[[ServerRequestContext[Any, Any]],
     return identify
 
 
-def http_caller(runtime: Runtime) -> Callable[[ServerRequestContext[Any, Any]], Caller]:
+def http_caller(runtime: RuntimeView) -> Callable[[ServerRequestContext[Any, Any]], Caller]:
     """The key the HTTP middleware accepted (its scopes), or every scope when no keys are configured."""
 
     def identify(ctx: ServerRequestContext[Any, Any]) -> Caller:

@@ -21,8 +21,8 @@ from omniroute_agent.core.gateway import Gateway
 from omniroute_agent.core.resolve import Target, resolve
 from omniroute_agent.core.strategies import STRATEGIES
 from omniroute_agent.errors import GatewayError
-from omniroute_agent.runtime import Runtime
 from omniroute_agent.tools.caller import current
+from omniroute_agent.tools.view import RuntimeView
 from omniroute_agent.translate.hub import ChatRequest, response_text
 
 PROBE_PROMPT = "Reply with OK."
@@ -94,13 +94,11 @@ class ComboTest(BaseModel):
     failed: int
 
 
-def _values(runtime: Runtime) -> ResilienceValues:
+def _values(runtime: RuntimeView) -> ResilienceValues:
     return ResilienceValues.model_validate(profiles.in_effect(runtime.gateway.router), from_attributes=True)
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
-    admin = Admin(runtime.gateway)
-
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(name="omniroute_switch_combo", annotations=CHANGES)
     async def switch_combo(
         combo: Annotated[str, Field(min_length=1, description="a combo name (or a provider/model) that must resolve")],
@@ -109,7 +107,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         restart (and wins over the config file's default_model)."""
         previous = runtime.gateway.table.default_model
         try:
-            route = await admin.switch_default(combo)
+            route = await Admin(runtime.gateway).switch_default(combo)
         except GatewayError as exc:
             raise ToolError(exc.message) from None
         return DefaultSwitch(
@@ -132,7 +130,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         afresh and the next request follows the new strategy."""
         before = runtime.gateway.table.combos.get(combo)
         try:
-            changed = await admin.set_strategy(combo, strategy, weights)
+            changed = await Admin(runtime.gateway).set_strategy(combo, strategy, weights)
         except GatewayError as exc:
             raise ToolError(exc.message) from None
         return StrategyChange(
@@ -159,7 +157,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         gateway refuses requests in that scope with 429 budget_exceeded, or degrades them."""
         try:
             budget = Budget(scope.strip(), period, limit_usd, action, degrade_to)
-            budget_id = await admin.save_budget(budget)
+            budget_id = await Admin(runtime.gateway).save_budget(budget)
         except GatewayError as exc:
             raise ToolError(exc.message) from None
         spent = runtime.gateway.ledger.spent(budget.scope, period_start(budget.period, time.time()))
@@ -187,7 +185,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         previous = await profiles.saved(runtime.store)
         before = _values(runtime)
         try:
-            await admin.set_resilience_profile(profile)
+            await Admin(runtime.gateway).set_resilience_profile(profile)
         except GatewayError as exc:
             raise ToolError(exc.message) from None
         return ResilienceChange(profile=profile, previous_profile=previous, before=before, now=_values(runtime))

@@ -9,10 +9,10 @@ from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from omniroute_agent.core.insights import CostReport, Period, cost_report
-from omniroute_agent.runtime import Runtime
+from omniroute_agent.tools.view import RuntimeView
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_cost_report",
         annotations=ToolAnnotations(

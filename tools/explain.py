@@ -9,8 +9,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from omniroute_agent.runtime import Runtime
 from omniroute_agent.tools.route import AttemptInfo
+from omniroute_agent.tools.view import RuntimeView
 
 
 class CallTrace(BaseModel):
@@ -29,7 +29,7 @@ class RouteExplanation(BaseModel):
     calls: list[CallTrace]
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_explain_route",
         annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),

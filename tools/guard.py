@@ -19,10 +19,10 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 
-from omniroute_agent.core.batch import BatchWriter
 from omniroute_agent.core.scopes import missing
 from omniroute_agent.store.base import AuditRow
 from omniroute_agent.tools.caller import CALLER, Caller
+from omniroute_agent.tools.view import RuntimeView
 
 SUMMARY_CHARS = 200
 
@@ -31,11 +31,11 @@ class Guard:
     def __init__(
         self,
         tool_scopes: Mapping[str, tuple[str, ...]],
-        audit: BatchWriter[AuditRow],
+        runtime: RuntimeView,
         identify: Callable[[ServerRequestContext[Any, Any]], Caller],
     ) -> None:
         self._tool_scopes = tool_scopes
-        self._audit = audit
+        self._runtime = runtime  # its audit writer is read when a call is recorded, not before
         self._identify = identify
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
@@ -84,7 +84,7 @@ class Guard:
         self, tool: str, caller: Caller, arguments: Any, started: float, result: HandlerResult, code: str | None
     ) -> None:
         failed = code is not None or _is_error(result)
-        await self._audit.record(
+        await self._runtime.audit.record(
             AuditRow(
                 ts=time.time(),
                 tool=tool,

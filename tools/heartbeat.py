@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from omniroute_agent.runtime import Runtime
+from omniroute_agent.tools.view import RuntimeView
 
 PATTERN = "mcp-stdio-*.json"
 
@@ -22,7 +22,7 @@ def heartbeat_path(data_dir: Path, pid: int) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def heartbeat(runtime: Runtime, *, transport: str, tools: int) -> AsyncIterator[None]:
+async def heartbeat(runtime: RuntimeView, *, transport: str, tools: int) -> AsyncIterator[None]:
     path = heartbeat_path(runtime.settings.data_dir, os.getpid())
     started = time.time()
     every = runtime.settings.file.mcp.heartbeat_s

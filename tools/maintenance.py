@@ -15,8 +15,8 @@ from omniroute_agent.core.gateway import Gateway
 from omniroute_agent.core.price_feed import parse_feed, read_source
 from omniroute_agent.core.scopes import grants
 from omniroute_agent.errors import GatewayError
-from omniroute_agent.runtime import Runtime
 from omniroute_agent.tools.caller import current
+from omniroute_agent.tools.view import RuntimeView
 
 REPAIR_SCOPE = "write:resilience"
 CacheName = Literal["idempotency", "singleflight", "replay"]
@@ -82,9 +82,7 @@ class CacheFlush(BaseModel):
     cleared: list[ClearedCache]
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
-    admin = Admin(runtime.gateway)
-
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_sync_pricing",
         annotations=ToolAnnotations(
@@ -105,7 +103,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         never overwrites a price set by the user (config or API), and reloads the prices used for cost."""
         try:
             rows, invalid = parse_feed(await read_source(source, runtime.gateway.executor.session))
-            report = await admin.sync_prices(rows)
+            report = await Admin(runtime.gateway).sync_prices(rows)
         except GatewayError as exc:
             raise ToolError(exc.message) from None
         return PricingSync(
@@ -133,7 +131,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         if repair and not grants(current().scopes, REPAIR_SCOPE):
             raise ToolError(f"repair needs the scope {REPAIR_SCOPE}, which the caller's key does not hold")
         try:
-            check = await admin.check_database(runtime.store.path, repair=repair)
+            check = await Admin(runtime.gateway).check_database(runtime.store.path, repair=repair)
         except GatewayError as exc:
             raise ToolError(exc.message) from None
         return DbHealth(

@@ -15,9 +15,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field, StringConstraints
 
-from omniroute_agent.runtime import Runtime
 from omniroute_agent.store.base import MemoryRow
 from omniroute_agent.tools.caller import current
+from omniroute_agent.tools.view import RuntimeView
 
 TAG_SEPARATOR = ","
 MAX_TEXT = 20_000
@@ -48,7 +48,7 @@ class MemoryCleared(BaseModel):
     deleted: int = Field(description="how many memories were deleted")
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_memory_add",
         annotations=ToolAnnotations(

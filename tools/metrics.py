@@ -19,14 +19,12 @@ from omniroute_agent.core.insights import (
     session_snapshot,
 )
 from omniroute_agent.errors import GatewayError
-from omniroute_agent.runtime import Runtime
+from omniroute_agent.tools.view import RuntimeView
 
 READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
-    gateway = runtime.gateway
-
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(name="omniroute_get_combo_metrics", annotations=READ)
     async def get_combo_metrics(
         combo: Annotated[str, Field(min_length=1, description="the combo's name")],
@@ -34,7 +32,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         """A combo's targets with their p50/p95/p99 latency, success rate and request counts, its strategy
         state (round-robin counter, last known good target) and its stored usage and cost (today and all)."""
         try:
-            return await combo_metrics(gateway, combo)
+            return await combo_metrics(runtime.gateway, combo)
         except GatewayError as exc:
             raise ToolError(exc.message) from None
 
@@ -45,7 +43,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         """A provider's latency percentiles, error rate and request counts per model target, its circuit
         breaker, and each connection's quota headroom and cooldowns."""
         try:
-            return provider_metrics(gateway, provider)
+            return provider_metrics(runtime.gateway, provider)
         except GatewayError as exc:
             raise ToolError(exc.message) from None
 
@@ -53,4 +51,4 @@ def register(server: MCPServer, runtime: Runtime) -> None:
     async def get_session_snapshot() -> SessionSnapshot:
         """Since this process started: uptime, requests, errors, tokens and cost, the targets that answered
         most, and the cooldowns and circuits active now."""
-        return await session_snapshot(gateway)
+        return await session_snapshot(runtime.gateway)

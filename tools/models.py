@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from omniroute_agent.core.capabilities import Capability
 from omniroute_agent.core.catalog import CatalogEntry, catalog
-from omniroute_agent.runtime import Runtime
+from omniroute_agent.tools.view import RuntimeView
 
 
 class ModelsCatalog(BaseModel):
@@ -19,7 +19,7 @@ class ModelsCatalog(BaseModel):
     count: int
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_list_models_catalog",
         annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),

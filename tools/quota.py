@@ -12,10 +12,10 @@ from pydantic import Field
 
 from omniroute_agent.core.insights import QuotaReport, quota_report
 from omniroute_agent.errors import GatewayError
-from omniroute_agent.runtime import Runtime
+from omniroute_agent.tools.view import RuntimeView
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_check_quota",
         annotations=ToolAnnotations(

@@ -9,27 +9,26 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 
-from omniroute_agent.runtime import Runtime
+from omniroute_agent.tools.view import RuntimeView
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
-    gateway = runtime.gateway
-
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.resource("omniroute://combos", name="combos", mime_type="application/json")
     def combos() -> str:
         """Every combo with its strategy and targets."""
-        return json.dumps([_combo(runtime, name) for name in gateway.table.combos])
+        return json.dumps([_combo(runtime, name) for name in runtime.gateway.table.combos])
 
     @server.resource("omniroute://combos/{name}", name="combo", mime_type="application/json")
     def combo(name: str) -> str:
         """One combo: strategy, targets in order, config, and its live strategy state."""
-        if name not in gateway.table.combos:
+        if name not in runtime.gateway.table.combos:
             raise ResourceError(f"no combo '{name}'")
         return json.dumps(_combo(runtime, name))
 
     @server.resource("omniroute://providers/{provider}/health", name="provider-health", mime_type="application/json")
     async def provider_health(provider: str) -> str:
         """A provider's connections, cooldowns and circuit state, from the live core."""
+        gateway = runtime.gateway
         health = await gateway.health()
         found = next((p for p in health["providers"] if p["id"] == provider), None)
         if found is None:
@@ -40,6 +39,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
     @server.prompt(name="coding_session", title="Coding session through a combo")
     def coding_session(combo: str, language: str = "", goal: str = "") -> str:
         """Sets up a coding session that routes every request through the chosen combo."""
+        gateway = runtime.gateway
         if combo not in gateway.table.combos and combo not in {m["id"] for m in gateway.models()}:
             raise ValueError(f"'{combo}' is neither a combo nor a model this gateway serves")
         targets = gateway.table.combos[combo].models if combo in gateway.table.combos else [combo]
@@ -55,7 +55,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         return "\n".join(lines)
 
 
-def _combo(runtime: Runtime, name: str) -> dict[str, Any]:
+def _combo(runtime: RuntimeView, name: str) -> dict[str, Any]:
     combo = runtime.gateway.table.combos[name]
     state = runtime.gateway.router.combo_states.get(name)
     return {

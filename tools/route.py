@@ -27,8 +27,8 @@ from pydantic import BaseModel, Field
 from omniroute_agent.core.pricing import cost
 from omniroute_agent.core.resolve import resolve
 from omniroute_agent.errors import Attempt, GatewayError
-from omniroute_agent.runtime import Runtime
 from omniroute_agent.tools.caller import current
+from omniroute_agent.tools.view import RuntimeView
 from omniroute_agent.translate.framing import reader
 from omniroute_agent.translate.hub import ChatMessage, ChatRequest, Usage, response_text
 
@@ -104,7 +104,7 @@ class _Answer:
     deltas: list[str] = field(default_factory=list)
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_route_request",
         annotations=ToolAnnotations(
@@ -155,7 +155,7 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         )
 
 
-def _select(runtime: Runtime, model: str | None, combo: str | None, task_role: str | None) -> tuple[str, Selection]:
+def _select(runtime: RuntimeView, model: str | None, combo: str | None, task_role: str | None) -> tuple[str, Selection]:
     """The model or combo to ask for ("" for the configured default) and what picked it."""
     if model and combo:
         raise ToolError("give 'model' or 'combo', not both")
@@ -176,7 +176,7 @@ def _select(runtime: Runtime, model: str | None, combo: str | None, task_role: s
 
 
 def _check_budget(
-    runtime: Runtime, requested: str, messages: list[ChatTurn], max_tokens: int | None, budget_usd: float
+    runtime: RuntimeView, requested: str, messages: list[ChatTurn], max_tokens: int | None, budget_usd: float
 ) -> BudgetCheck:
     """Refuses (ToolError) when the cheapest priced target of the route would cost more than the budget."""
     if max_tokens is None:
@@ -226,7 +226,7 @@ def _usd(amount: float) -> str:
     return "$" + f"{amount:.8f}".rstrip("0").rstrip(".")
 
 
-async def _completed(runtime: Runtime, chat: ChatRequest, request_id: str) -> _Answer:
+async def _completed(runtime: RuntimeView, chat: ChatRequest, request_id: str) -> _Answer:
     done = await runtime.gateway.complete(chat, request_id=request_id, surface="mcp", api_key_id=current().key_id)
     choices = done.response.get("choices") or [{}]
     return _Answer(
@@ -239,7 +239,7 @@ async def _completed(runtime: Runtime, chat: ChatRequest, request_id: str) -> _A
     )
 
 
-async def _streamed(runtime: Runtime, chat: ChatRequest, request_id: str, ctx: Context[Any, Any]) -> _Answer:
+async def _streamed(runtime: RuntimeView, chat: ChatRequest, request_id: str, ctx: Context[Any, Any]) -> _Answer:
     """The answer through `Gateway.stream` as an OpenAI client reads it; each text delta goes to the
     caller as a progress notification (progress = deltas so far) as it arrives."""
     gateway = runtime.gateway

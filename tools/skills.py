@@ -19,10 +19,10 @@ from pydantic import BaseModel, Field
 
 from omniroute_agent.a2a.errors import A2AError
 from omniroute_agent.a2a.types import Message, MessageSendParams, Task, TextPart, message_text
-from omniroute_agent.runtime import Runtime
 from omniroute_agent.server.card import load_template
 from omniroute_agent.store.base import TaskRow
 from omniroute_agent.tools.caller import current
+from omniroute_agent.tools.view import RuntimeView
 
 
 class SkillInfo(BaseModel):
@@ -64,13 +64,13 @@ class Executions(BaseModel):
     executions: list[Execution] = Field(description="most recently updated first")
 
 
-def register(server: MCPServer, runtime: Runtime) -> None:
-    engine = runtime.tasks
+def register(server: MCPServer, runtime: RuntimeView) -> None:
     cards = {s["id"]: s for s in load_template().get("skills", [])}
 
     def known(skill: str) -> str:
-        if skill not in engine.skills:
-            raise ToolError(f"unknown skill '{skill}' (skills: {', '.join(sorted(engine.skills))})")
+        skills = runtime.tasks.skills
+        if skill not in skills:
+            raise ToolError(f"unknown skill '{skill}' (skills: {', '.join(sorted(skills))})")
         return skill
 
     @server.tool(
@@ -81,9 +81,10 @@ def register(server: MCPServer, runtime: Runtime) -> None:
         """The agent's A2A skills with their card metadata, and whether each is enabled for the caller."""
         owner = current().owner
         settings = await runtime.store.skill_settings(owner)
+        skills = sorted(runtime.tasks.skills)
         return SkillList(
             owner=owner,
-            skills=[_info(skill, cards.get(skill, {}), settings.get(skill, True)) for skill in sorted(engine.skills)],
+            skills=[_info(skill, cards.get(skill, {}), settings.get(skill, True)) for skill in skills],
         )
 
     @server.tool(
@@ -129,7 +130,8 @@ def register(server: MCPServer, runtime: Runtime) -> None:
             metadata={**(metadata or {}), "skill": skill},
         )
         try:
-            task = await engine.send(MessageSendParams(message=message), request_id=uuid.uuid4().hex, owner=owner)
+            params = MessageSendParams(message=message)
+            task = await runtime.tasks.send(params, request_id=uuid.uuid4().hex, owner=owner)
         except A2AError as exc:
             raise ToolError(exc.message) from None
         row = await runtime.store.get_task(task.id)
