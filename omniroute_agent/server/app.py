@@ -8,12 +8,9 @@ for as long as the app serves.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 from collections.abc import AsyncIterator
 
-from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
-from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
@@ -28,9 +25,9 @@ from omniroute_agent.server.a2a_api import ROUTES as A2A_API_ROUTES
 from omniroute_agent.server.api import ROUTES as API_ROUTES
 from omniroute_agent.server.card import build_card, extended_card, load_template
 from omniroute_agent.server.front import FrontDoor
+from omniroute_agent.server.mcp_mount import McpMount
 from omniroute_agent.server.mcp_status import ROUTES as MCP_STATUS_ROUTES
 from omniroute_agent.server.middleware import ApiKeyMiddleware, RequestIdMiddleware
-from omniroute_agent.tools import build_server, http_caller
 
 log = logging.getLogger("omniroute")
 
@@ -49,22 +46,12 @@ def create_app(settings: Settings) -> FrontDoor:
             )
             app.state.extended_card = extended_card(app.state.card, [m["id"] for m in runtime.gateway.models()])
             app.state.push = runtime.push
-            security = _transport_security(settings.host)
-            mcp = build_server(runtime, http_caller(runtime))
-            # Several workers share one port: a session held by one would be unknown to the next,
-            # so each request stands alone (the SDK's stateless mode serves both protocol eras).
-            mcp.streamable_http_app(transport_security=security, stateless_http=settings.workers > 1)
-            app.state.mcp = StreamableHTTPASGIApp(mcp.session_manager)
-            app.state.mcp_sessions = mcp.session_manager
-            app.state.mcp_tools = await mcp.list_tools()
-            # The 2024 HTTP+SSE transport for older clients: GET /mcp/sse, POST /mcp/messages/.
-            legacy = build_server(runtime, http_caller(runtime))
-            app.state.mcp_sse = legacy.sse_app(
-                sse_path="/mcp/sse", message_path="/mcp/messages/", transport_security=security
-            )
-            async with mcp.session_manager.run():
+            app.state.mcp = mount = McpMount(settings, runtime)
+            try:
                 log.info("omniroute listening on %s", public_base_url(settings))
                 yield
+            finally:
+                await mount.close()
 
     def key_ids(scope: Scope) -> dict[str, str]:
         runtime: Runtime = scope["app"].state.runtime
@@ -90,10 +77,11 @@ def create_app(settings: Settings) -> FrontDoor:
 
 
 class _McpEndpoint:
-    """Forwards to the MCP transport created in the lifespan (an ASGI app, not a request handler)."""
+    """Forwards to the MCP transport, built at the first request (an ASGI app, not a handler)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await scope["app"].state.mcp(scope, receive, send)
+        mount = await scope["app"].state.mcp.ready()
+        await mount.http(scope, receive, send)
 
 
 _mcp = _McpEndpoint()
@@ -103,7 +91,8 @@ class _LegacySseEndpoint:
     """Forwards /mcp/sse and /mcp/messages/ to the SDK's HTTP+SSE app (its routes use full paths)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await scope["app"].state.mcp_sse(scope, receive, send)
+        mount = await scope["app"].state.mcp.ready()
+        await mount.sse(scope, receive, send)
 
 
 _mcp_sse = _LegacySseEndpoint()
@@ -116,19 +105,3 @@ def public_base_url(settings: Settings) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{settings.port}"
-
-
-def _transport_security(host: str) -> TransportSecuritySettings:
-    """DNS-rebinding protection for a loopback bind (any port); a wider bind relies on gateway keys."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
-    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
-    return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=hosts,
-        allowed_origins=[f"http://{h}" for h in hosts],
-    )

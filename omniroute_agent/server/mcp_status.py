@@ -12,7 +12,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from omniroute_agent.server.state import runtime_of
-from omniroute_agent.tools import TOOL_SCOPES
 
 HEARTBEAT_PATTERN = "mcp-stdio-*.json"
 
@@ -57,7 +56,9 @@ async def audit_stats(request: Request) -> JSONResponse:
 
 
 async def tools(request: Request) -> JSONResponse:
-    listed = request.app.state.mcp_tools
+    from omniroute_agent.tools import TOOL_SCOPES
+
+    listed = (await request.app.state.mcp.ready()).tools
     return JSONResponse(
         {
             "tools": [
@@ -75,8 +76,8 @@ async def tools(request: Request) -> JSONResponse:
 
 async def status(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
-    manager = request.app.state.mcp_sessions
-    sessions = len(getattr(manager, "_server_instances", {}) or {})
+    mount = await request.app.state.mcp.ready()
+    sessions = len(getattr(mount.sessions, "_server_instances", {}) or {})
     now = time.time()
     stdio: list[dict[str, Any]] = []
     for path in sorted(runtime.settings.data_dir.glob(HEARTBEAT_PATTERN)):
@@ -92,7 +93,7 @@ async def status(request: Request) -> JSONResponse:
                 "endpoint": "/mcp",
                 "legacy_sse": "/mcp/sse",
                 "sessions": sessions,
-                "tools": len(request.app.state.mcp_tools),
+                "tools": len(mount.tools),
             },
             "stdio": stdio,
         }
