@@ -55,7 +55,7 @@ KEY = "sk-bench"
 AUTH = {"authorization": f"Bearer {KEY}", "content-type": "application/json"}
 ANTHROPIC_AUTH = {"x-api-key": KEY, "anthropic-version": "2023-06-01", "content-type": "application/json"}
 QUESTION = "What is the capital of France? Answer in one sentence."
-HOP_RATE_GUESS = 2500  # hops per second the 429 provider's key count is sized for
+HOP_KEYS = 100  # keys of the provider that answers 429: each hops once, then cools down (1 s, 2 s, 4 s ...)
 
 
 def chat_body(model: str, *, stream: bool = False) -> bytes:
@@ -188,24 +188,36 @@ def _line(row: Row) -> str:
     return f"{head}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.3f} ms{extra}{cpu}"
 
 
+@dataclass
+class Running:
+    pid: int
+    base: str
+    usage: list[tuple[str, int, float, list[dict[str, Any]]]] = field(default_factory=list)  # after the stop
+
+
 @contextlib.contextmanager
-def gateway(bench: Bench, name: str, config: str) -> Iterator[tuple[int, str, Path]]:
+def gateway(bench: Bench, name: str, config: str) -> Iterator[Running]:
+    """A gateway for the block; once it stopped cleanly (SIGTERM: usage flushed), its usage rows."""
     with tempfile.TemporaryDirectory(prefix=f"omniroute-bench-{name}-") as tmp:
         path = Path(tmp) / "omniroute.toml"
         path.write_text(config)
         data = Path(tmp) / "data"
         process, base = start_gateway(data, path, cpus=bench.gateway_cpus, workers=bench.args.workers)
+        running = Running(process.pid, base)
         try:
-            yield process.pid, base, data
+            yield running
         finally:
             code = stop_gateway(process)
             if code != 0:
                 print(f"gateway ({name}) exited {code}", file=sys.stderr)
+            running.usage = usage_rows(data)
 
 
-def usage_rows(data: Path) -> list[tuple[str, int, str]]:
+def usage_rows(data: Path) -> list[tuple[str, int, float, list[dict[str, Any]]]]:
+    """(model, status, the gateway's own latency ms, attempts) of every usage row."""
     with contextlib.closing(sqlite3.connect(data / "omniroute.db")) as db:
-        return list(db.execute("SELECT model, status, attempts FROM usage"))
+        rows = db.execute("SELECT model, status, latency_ms, attempts FROM usage")
+        return [(m, s, ms, json.loads(a)) for m, s, ms, a in rows]
 
 
 def host_port(base: str) -> tuple[str, int]:
@@ -233,7 +245,8 @@ def pct(values: list[float]) -> dict[str, float]:
 def main_scenarios(bench: Bench) -> None:
     levels = bench.args.levels
     up = bench.upstream.base
-    with gateway(bench, "main", config_toml(up)) as (pid, base, _):
+    with gateway(bench, "main", config_toml(up)) as gw:
+        pid, base = gw.pid, gw.base
         time.sleep(1.0)
         bench.report["idle_rss_mb_at_start"] = proc.rss_mb(pid)
         bench.report["idle_rss_mb_by_process"] = proc.rss_by_process_mb(pid)
@@ -321,6 +334,16 @@ def main_scenarios(bench: Bench) -> None:
         )
         bench.report["a2a_check"] = a2a_check(base)
         bench.report["peak_rss_mb"] = proc.peak_rss_mb(pid)
+        bench.report["rss_mb_with_mcp_loaded"] = rss_with_mcp(base, pid)
+
+
+def rss_with_mcp(base: str, pid: int) -> float:
+    """MCP over HTTP is built by its first request (server/mcp_mount.py): the RSS once it is."""
+    import httpx
+
+    httpx.get(base + "/api/mcp/status", headers=AUTH, timeout=30).raise_for_status()
+    time.sleep(0.5)
+    return proc.rss_mb(pid)
 
 
 def a2a_check(base: str) -> dict[str, Any]:
@@ -342,26 +365,30 @@ def a2a_check(base: str) -> dict[str, Any]:
 
 
 def hop_scenario(bench: Bench) -> None:
-    """Every request through `hop` meets the 429 once: the 429 provider has a key for each request
-    (a key that answered 429 cools down, and a cooling key is skipped at no cost)."""
-    seconds = min(bench.args.seconds, 5)
-    keys = int(HOP_RATE_GUESS * seconds)
+    """A combo whose first target answers 429. A key that answered 429 cools down and is then
+    skipped at no cost, so only some `hop` requests make the hop: the gateway's own latency of
+    those (from their usage rows) against the `hop` requests that went straight to the second
+    target is the cost of one hop. The wrk rows show the combo's overall throughput."""
+    keys = HOP_KEYS
     print(f"d: one fallback hop ({keys} keys on the 429 provider)", file=sys.stderr)
-    with gateway(bench, "hop", config_toml(bench.upstream.base, hop_keys=keys)) as (pid, base, data):
-        host, port = host_port(base)
+    with gateway(bench, "hop", config_toml(bench.upstream.base, hop_keys=keys)) as gw:
+        host, port = host_port(gw.base)
         probe.timings(host, port, "/v1/chat/completions", chat_body("fast/m"), AUTH, count=0, warmup=200)
-        straight = bench.measure(
-            "d", "no hop (fast/m)", pid, base + "/v1/chat/completions", chat_body("fast/m"), AUTH, [1], None
-        )
-        for c, row in bench.measure(
-            "d", "one hop (hop combo)", pid, base + "/v1/chat/completions", chat_body("hop"), AUTH, [1], None
-        ).items():
+        chat = gw.base + "/v1/chat/completions"
+        straight = bench.measure("d", "no combo (fast/m)", gw.pid, chat, chat_body("fast/m"), AUTH, [1], None)
+        for c, row in bench.measure("d", "combo hop", gw.pid, chat, chat_body("hop"), AUTH, [1], None).items():
             row.added_p50_ms = round(row.result.p50_ms - straight[c].result.p50_ms, 3)
-    hopped = [json.loads(a) for m, s, a in usage_rows(data) if m == "hop" and s == 200]
+    rows = [(ms, [a.get("status") for a in attempts]) for m, s, ms, attempts in gw.usage if m == "hop" and s == 200]
+    hopped = [ms for ms, statuses in rows if statuses.count(429) == 1]
+    direct = [ms for ms, statuses in rows if 429 not in statuses]  # the 429 provider was skipped, cooling
     bench.report["hop"] = {
-        "requests": len(hopped),
-        "with_one_429_hop": sum(1 for a in hopped if [x.get("status") for x in a] == [429, 200]),
+        "requests": len(rows),
+        "with_one_429_hop": len(hopped),
+        "straight_to_second_target": len(direct),
         "limited_keys": keys,
+        "hop_p50_ms": pct(hopped)["p50_ms"] if hopped else None,
+        "straight_p50_ms": pct(direct)["p50_ms"] if direct else None,
+        "added_by_hop_p50_ms": round(pct(hopped)["p50_ms"] - pct(direct)["p50_ms"], 4) if hopped and direct else None,
     }
 
 
@@ -373,23 +400,23 @@ def mixed_scenario(bench: Bench) -> None:
         load.Kind("good", 90, "/v1/chat/completions", chat_body("mixed")),
     ]
     samples: list[tuple[float, float]] = []
-    with gateway(bench, "mixed", config_toml(bench.upstream.base, flaky_keys=8)) as (pid, base, data):
+    with gateway(bench, "mixed", config_toml(bench.upstream.base, flaky_keys=8)) as gw:
         stop = threading.Event()
 
         def sample() -> None:
             started = time.monotonic()
             while not stop.wait(1.0):
-                samples.append((round(time.monotonic() - started, 1), proc.rss_mb(pid)))
+                samples.append((round(time.monotonic() - started, 1), proc.rss_mb(gw.pid)))
 
         sampler = threading.Thread(target=sample, daemon=True)
-        before = proc.cpu_seconds(pid)
+        before = proc.cpu_seconds(gw.pid)
         sampler.start()
-        result = bench.wrk(base + "/", 16, seconds=seconds, kinds=kinds, headers=AUTH)
+        result = bench.wrk(gw.base + "/", 16, seconds=seconds, kinds=kinds, headers=AUTH)
         stop.set()
         sampler.join()
-        cpu = proc.cpu_seconds(pid) - before
-    rows = usage_rows(data)
-    upstream_500 = sum(1 for _, _, a in rows for attempt in json.loads(a) if attempt.get("status") == 500)
+        cpu = proc.cpu_seconds(gw.pid) - before
+    rows = gw.usage
+    upstream_500 = sum(1 for *_, attempts in rows for attempt in attempts if attempt.get("status") == 500)
     tail = [mb for t, mb in samples if t > seconds / 3]
     sent_bad, sent_good = result.extra.get("sent_bad", 0), result.extra.get("sent_good", 0)
     bench.report["mixed"] = {
@@ -405,7 +432,7 @@ def mixed_scenario(bench: Bench) -> None:
         "answered_other": result.extra.get("other", 0),
         "upstream_500s_met": upstream_500,
         "usage_rows": len(rows),
-        "usage_rows_200": sum(1 for _, s, _ in rows if s == 200),
+        "usage_rows_200": sum(1 for _, s, *_ in rows if s == 200),
         "cpu_ms_per_request": round(cpu * 1000 / max(1, result.requests), 4),
         "rss_mb_first": samples[0][1] if samples else None,
         "rss_mb_min_after_first_third": min(tail) if tail else None,
@@ -523,8 +550,10 @@ def markdown(bench: Bench, results: dict[str, Any]) -> str:
     if h := results.get("hop"):
         lines += [
             "",
-            f"Fallback hop: {h['with_one_429_hop']} of {h['requests']} `hop` requests met the 429 and then "
-            "answered 200 (the `d` rows).",
+            f"Fallback hop (d): {h['with_one_429_hop']} of {h['requests']} `hop` requests met the 429 and then "
+            f"answered 200; the others found the 429 provider's {h['limited_keys']} keys cooling and went straight "
+            f"on. Gateway's own latency p50: {h['hop_p50_ms']} ms with the hop, {h['straight_p50_ms']} ms without: "
+            f"one hop adds {h['added_by_hop_p50_ms']} ms.",
         ]
     if mcp := results.get("mcp"):
         lines += [
@@ -544,10 +573,14 @@ def markdown(bench: Bench, results: dict[str, Any]) -> str:
             f"{mx['rss_mb_first']} MB after 1 s, {mx['rss_mb_min_after_first_third']}-"
             f"{mx['rss_mb_max_after_first_third']} MB from a third of the run on, {mx['rss_mb_last']} MB at the end.",
         ]
+    if "idle_rss_mb_at_start" in results:
+        lines += [
+            "",
+            f"Gateway RSS: {results.get('idle_rss_mb_at_start')} MB idle at start, "
+            f"{results.get('idle_rss_mb_after_warmup')} MB idle after warm-up, {results.get('peak_rss_mb')} MB peak; "
+            f"{results.get('rss_mb_with_mcp_loaded')} MB once MCP over HTTP is loaded (by its first request).",
+        ]
     lines += [
-        "",
-        f"Gateway RSS: {results.get('idle_rss_mb_at_start')} MB idle at start, "
-        f"{results.get('idle_rss_mb_after_warmup')} MB idle after warm-up, {results.get('peak_rss_mb')} MB peak.",
         "",
         "| target | required | measured | met |",
         "|---|---|---|---|",

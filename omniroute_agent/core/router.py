@@ -20,17 +20,17 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from omniroute_agent.core.accounts import Accounts, Strategy
 from omniroute_agent.core.breaker import Breaker
 from omniroute_agent.core.classify import assess, headroom, quota_snapshot
-from omniroute_agent.core.combos import DEFAULT_MAX_ATTEMPTS, parse_config
+from omniroute_agent.core.combos import DEFAULT_MAX_ATTEMPTS, ComboConfig, parse_config
 from omniroute_agent.core.metrics import Metrics
 from omniroute_agent.core.pricing import PriceBook, blended_price
 from omniroute_agent.core.resolve import Route, Target, resolve
 from omniroute_agent.core.strategies import ComboState, TargetView, order, record_success
-from omniroute_agent.core.table import Provider, RoutingTable
+from omniroute_agent.core.table import Combo, Provider, RoutingTable
 from omniroute_agent.errors import Attempt, InvalidRequest, RoutingFailed, UpstreamError
 from omniroute_agent.formats import Format
 from omniroute_agent.store.base import ConnectionRow
@@ -77,6 +77,7 @@ class Router(Generic[T]):
     max_cooldown_wait_s: float = 2.0
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     exploration: float = 0.05
+    _configs: dict[str, tuple[dict[str, Any], ComboConfig]] = field(default_factory=dict, repr=False)
 
     def plan(self, requested: str) -> tuple[Route, _Budget]:
         """The targets in the order this request tries them, and what the request may spend."""
@@ -84,15 +85,25 @@ class Router(Generic[T]):
         if route.combo is None:
             return route, _Budget(self.max_attempts, None)
         combo = self.table.combos[route.combo]
-        config = parse_config(combo.config)
-        weights = config.weights or []
-        views = [self.view(t, weights[i] if i < len(weights) else 1.0) for i, t in enumerate(route.targets)]
-        state = self.combo_states.setdefault(route.combo, ComboState())
-        indexes = order(combo.strategy, views, state, self.rng, exploration=self.exploration)
-        ordered = replace(route, targets=tuple(route.targets[i] for i in indexes))
+        config = self._config(combo)
+        if combo.strategy == "priority":
+            ordered = route  # the written order: no target needs looking at (health, price, latency)
+        else:
+            weights = config.weights or []
+            views = [self.view(t, weights[i] if i < len(weights) else 1.0) for i, t in enumerate(route.targets)]
+            state = self.combo_states.setdefault(route.combo, ComboState())
+            indexes = order(combo.strategy, views, state, self.rng, exploration=self.exploration)
+            ordered = replace(route, targets=tuple(route.targets[i] for i in indexes))
         deadline = self.clock() + config.timeout_s if config.timeout_s else None
         per_target = None if config.retries_per_target is None else 1 + config.retries_per_target
         return ordered, _Budget(config.max_attempts, deadline, per_target)
+
+    def _config(self, combo: Combo) -> ComboConfig:
+        """The combo's parsed config, parsed again only when the table gave it a new config dict."""
+        cached = self._configs.get(combo.name)
+        if cached is None or cached[0] is not combo.config:
+            cached = self._configs[combo.name] = (combo.config, parse_config(combo.config))
+        return cached[1]
 
     def view(self, target: Target, weight: float = 1.0) -> TargetView:
         """What a strategy may know about a target now (see `core.strategies`)."""

@@ -23,10 +23,19 @@ class Provider:
     connections: list[ConnectionRow] = field(default_factory=list)
     key_required: bool = True
     account_strategy: str | None = None  # see core.accounts; None: the gateway's default
+    _enabled: tuple[list[ConnectionRow], int, list[ConnectionRow]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def enabled_connections(self) -> list[ConnectionRow]:
-        return [c for c in self.connections if c.enabled]
+        """Read on every request: kept until `connections` is replaced or changes length (the
+        table replaces the list when a connection changes; rows are never edited in place)."""
+        cached = self._enabled
+        if cached is None or cached[0] is not self.connections or cached[1] != len(self.connections):
+            enabled = [c for c in self.connections if c.enabled]
+            cached = self._enabled = (self.connections, len(self.connections), enabled)
+        return cached[2]
 
 
 @dataclass(slots=True)
