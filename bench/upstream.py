@@ -171,6 +171,8 @@ class Upstream:
                 self._proc.wait(5)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
+        if self._proc is not None and self._proc.stderr is not None:
+            self._proc.stderr.close()
         shutil.rmtree(self._work, ignore_errors=True)
 
 
