@@ -1,6 +1,5 @@
-"""The routing core every surface calls: model resolution, fallback, accounts, usage."""
+"""The routing core every surface calls: model resolution, fallback, accounts, usage.
 
-from omniroute_agent.core.gateway import Completion, Gateway
-from omniroute_agent.core.streams import ChatStream
-
-__all__ = ["ChatStream", "Completion", "Gateway"]
+Nothing is imported here: `omniroute --mcp` and the config loader read single modules of the core
+(scopes, profiles) without pulling in the gateway and its HTTP client.
+"""
