@@ -11,6 +11,7 @@ from typing import Any
 
 import aiosqlite
 
+from omniroute_agent import json_codec
 from omniroute_agent.store.base import (
     ApiKeyRow,
     AuditRow,
@@ -202,7 +203,7 @@ class SqliteStore:
                     r.latency_ms,
                     int(r.stream),
                     r.error,
-                    json.dumps(r.attempts),
+                    json_codec.dumps_str(r.attempts),
                     r.cost_usd,
                     r.combo,
                     r.api_key_id,
