@@ -90,7 +90,7 @@ def test_a_short_run_covers_every_http_scenario(tmp_path: Path):
             str(ROOT / "bench" / "run.py"),
             "--quick",
             "--only",
-            "a,b,c,d,f,mixed",
+            "a,b,c,d,e,f,mixed",
             "--levels",
             "1,16",
             "--seconds",
@@ -129,6 +129,8 @@ def test_a_short_run_covers_every_http_scenario(tmp_path: Path):
     assert [t["mode"] for t in results["ttfb"]] == ["direct", "gateway", "gateway"]
     assert results["a2a_check"] == {"message/send": "completed", "message/stream": "completed"}
     assert results["hop"]["with_one_429_hop"] > 0
+    assert 0 < results["mcp"]["cold_start_ms_median"] < results["mcp"]["first_tool_call_ms_median"]
+    assert results["mcp"]["tools"] >= 28
     mixed = results["mixed"]
     assert mixed["answered_other"] == 0, "every good request answered 200, every bad one 4xx"
     assert mixed["answered_4xx"] > 0
