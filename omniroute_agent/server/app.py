@@ -91,8 +91,8 @@ class _LegacySseEndpoint:
     """Forwards /mcp/sse and /mcp/messages/ to the SDK's HTTP+SSE app (its routes use full paths)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        mount = await scope["app"].state.mcp.ready()
-        await mount.sse(scope, receive, send)
+        legacy = await scope["app"].state.mcp.legacy_sse()
+        await legacy(scope, receive, send)
 
 
 _mcp_sse = _LegacySseEndpoint()

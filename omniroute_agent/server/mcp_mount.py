@@ -2,8 +2,9 @@
 
 Importing the MCP SDK and building the tools costs a worker about 17 MB and 0.4 s; a worker that
 only proxies /v1 never pays it (its idle RSS stays under issue 7's 80 MB). The first /mcp,
-/mcp/sse or /api/mcp/{tools,status} request builds both transports (Streamable HTTP and the 2024
-HTTP+SSE one) and starts the session manager in a task of its own, which the app's shutdown ends.
+/mcp/sse or /api/mcp/{tools,status} request builds the Streamable HTTP transport and starts its
+session manager in a task of its own, which the app's shutdown ends; the 2024 HTTP+SSE transport
+(a second server with its own tools) is built only when a client first uses it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,20 @@ class McpMount:
                     await self._build()
         return self
 
+    async def legacy_sse(self) -> ASGIApp:
+        """The 2024 HTTP+SSE transport: GET /mcp/sse, POST /mcp/messages/."""
+        await self.ready()
+        async with self._lock:
+            if self.sse is None:
+                from omniroute_agent.tools import build_server, http_caller
+
+                legacy = build_server(self._runtime, http_caller(self._runtime))
+                security = _transport_security(self._settings.host)
+                self.sse = legacy.sse_app(
+                    sse_path="/mcp/sse", message_path="/mcp/messages/", transport_security=security
+                )
+        return self.sse
+
     async def _build(self) -> None:
         from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 
@@ -58,13 +73,10 @@ class McpMount:
         # so each request stands alone (the SDK's stateless mode serves both protocol eras).
         server.streamable_http_app(transport_security=security, stateless_http=settings.workers > 1)
         tools = await server.list_tools()
-        # The 2024 HTTP+SSE transport for older clients: GET /mcp/sse, POST /mcp/messages/.
-        legacy = build_server(runtime, http_caller(runtime))
-        sse = legacy.sse_app(sse_path="/mcp/sse", message_path="/mcp/messages/", transport_security=security)
         started = asyncio.Event()
         self._holder = asyncio.create_task(self._hold(server.session_manager, started), name="mcp-sessions")
         await started.wait()
-        self.sessions, self.tools, self.sse = server.session_manager, tools, sse
+        self.sessions, self.tools = server.session_manager, tools
         self.http = StreamableHTTPASGIApp(server.session_manager)
 
     async def _hold(self, manager: StreamableHTTPSessionManager, started: asyncio.Event) -> None:
