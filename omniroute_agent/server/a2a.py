@@ -15,6 +15,7 @@ from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from omniroute_agent import json_codec
 from omniroute_agent.a2a.errors import INVALID_PARAMS, VERSION_NOT_SUPPORTED, A2AError
 from omniroute_agent.a2a.methods import SUPPORTED_VERSIONS, CallContext, dispatch, streaming_call, table
 from omniroute_agent.server.state import api_key_id_of, request_id_of, runtime_of
@@ -71,7 +72,7 @@ async def _stream(ctx: CallContext, version: str, rpc_id: Any, method: str, para
     async def frames() -> AsyncIterator[dict[str, str]]:
         try:
             async for event in events:
-                yield {"data": json.dumps({"jsonrpc": "2.0", "id": rpc_id, "result": event})}
+                yield {"data": json_codec.dumps_str({"jsonrpc": "2.0", "id": rpc_id, "result": event})}
         except A2AError as exc:
             error = {"code": exc.code, "message": exc.message}
             yield {"data": json.dumps({"jsonrpc": "2.0", "id": rpc_id, "error": error})}
