@@ -11,6 +11,7 @@ A stream that ends without its format's terminal frame was cut, and is reported 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -30,6 +31,7 @@ from omniroute_agent.translate.openai_chat.stream import PassthroughTap
 from omniroute_agent.translate.registry import CODECS, writer
 
 _CUT = "stream_interrupted"
+CLIENT_GONE = "the client closed the stream before its end"
 log = logging.getLogger("omniroute.stream")
 
 
@@ -81,6 +83,7 @@ class ChatStream:
         else:
             lane = _Translation(plan, recorder.observe)
         error: str | None = None
+        status = 200
         try:
             if head := lane.start():
                 yield head
@@ -91,17 +94,24 @@ class ChatStream:
             if out:
                 yield out
         except UpstreamError as exc:
-            error = exc.message
+            error, status = exc.message, 502
             yield lane.fail(UpstreamError(f"upstream stream broke: {exc.message}", status=502, code=_CUT))
+        except (asyncio.CancelledError, GeneratorExit):
+            # The client went away: the upstream call ends here (closed below), recorded as nginx
+            # records it, 499, with the usage seen so far.
+            error, status = CLIENT_GONE, 499
+            raise
         except Exception as exc:  # a translation bug must still end the client's stream in its format
             log.exception("stream from %s failed in translation", self.target)
-            error = f"translation failed: {exc.__class__.__name__}"
+            error, status = f"translation failed: {exc.__class__.__name__}", 502
             yield lane.fail(GatewayError(error))
         finally:
             self._upstream.close()
             recorder.store(self._replay)
             self.usage = lane.usage
-            row = self._finish_row(200 if error is None else 502, lane.usage, error)
+            if error is not None and status == 200:
+                status = 502  # the lane's finish() reported the stream ending badly
+            row = self._finish_row(status, lane.usage, error)
             await self._recorder.record(row)
 
 
