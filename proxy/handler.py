@@ -13,13 +13,14 @@ import math
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from omniroute_agent import json_codec
 from omniroute_agent.core.gateway import ClientBody
 from omniroute_agent.errors import GatewayError, InvalidRequest, RoutingFailed, UpstreamError
 from omniroute_agent.formats import Format
 from omniroute_agent.server.state import api_key_id_of, request_id_of, runtime_of
+from omniroute_agent.server.streaming import EventStream
 from omniroute_agent.translate.framing import Framing
 from omniroute_agent.translate.registry import CODECS
 
@@ -70,7 +71,7 @@ async def serve(
                 client=client,
                 api_key_id=api_key_id_of(request),
             )
-            return StreamingResponse(
+            return EventStream(
                 live.events(),
                 media_type=live.media_type,
                 headers={"cache-control": "no-cache", "x-omniroute-target": live.target},
