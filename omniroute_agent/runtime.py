@@ -36,7 +36,7 @@ from omniroute_agent.core.usage import UsageRecorder
 from omniroute_agent.providers.executor import Executor
 from omniroute_agent.skills import SKILLS
 from omniroute_agent.store.base import AuditRow
-from omniroute_agent.store.crypto import load_cipher
+from omniroute_agent.store.crypto import Cipher, load_cipher
 from omniroute_agent.store.sqlite import DB_FILE, SqliteStore
 
 log = logging.getLogger("omniroute")
@@ -80,15 +80,25 @@ async def seed_ledger(store: SqliteStore) -> Ledger:
     return ledger
 
 
-async def prepare_store(settings: Settings) -> None:
-    """What only one process may do: migrate the store, apply the config, prune old tasks. The
-    `--workers` supervisor runs it once before the workers start."""
+async def open_store(settings: Settings) -> tuple[SqliteStore, Cipher]:
+    """The store, migrated to the latest schema, and the cipher of its secrets."""
     cipher = load_cipher(settings.data_dir, settings.secret_key)
     store = SqliteStore(settings.data_dir / DB_FILE, cipher)
     await store.open()
+    return store, cipher
+
+
+async def prepare(store: SqliteStore, cipher: Cipher, settings: Settings) -> None:
+    """What one process does for all: apply the config, prune old tasks."""
+    await apply_config(store, cipher, settings)
+    await prune_tasks(store, settings.file.a2a.retention_days)
+
+
+async def prepare_store(settings: Settings) -> None:
+    """`prepare` on its own, for the `--workers` supervisor before the workers start."""
+    store, cipher = await open_store(settings)
     try:
-        await apply_config(store, cipher, settings)
-        await prune_tasks(store, settings.file.a2a.retention_days)
+        await prepare(store, cipher, settings)
     finally:
         await store.close()
 
@@ -105,12 +115,10 @@ class Runtime:
     @classmethod
     @contextlib.asynccontextmanager
     async def running(cls, settings: Settings) -> AsyncIterator[Runtime]:
-        cipher = load_cipher(settings.data_dir, settings.secret_key)
-        store = SqliteStore(settings.data_dir / DB_FILE, cipher)
-        await store.open()
+        store, cipher = await open_store(settings)
         try:
             if not settings.store_prepared:
-                await apply_config(store, cipher, settings)
+                await prepare(store, cipher, settings)
             table = await load_table(store, cipher, settings)
             connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=60, ttl_dns_cache=300)
             async with aiohttp.ClientSession(connector=connector, auto_decompress=True) as session:
@@ -140,8 +148,6 @@ class Runtime:
                 audit.start()
                 a2a = settings.file.a2a
                 push = PushSender(session, store, a2a) if a2a.push_enabled else None
-                if not settings.store_prepared:
-                    await prune_tasks(store, a2a.retention_days)
                 tasks = TaskEngine(store, gateway, SKILLS, notify=push.notify if push else None)
                 try:
                     yield cls(settings, store, gateway, tasks, audit, push)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from omniroute_agent.errors import GatewayError
-from omniroute_agent.server.middleware import admit, assign_request_id, client_format, refuse
+from omniroute_agent.server.middleware import admit, assign_request_id, client_format, refuse, with_request_id
 from omniroute_agent.translate.registry import CODECS
 
 log = logging.getLogger("omniroute.proxy")
@@ -34,10 +33,6 @@ class FrontDoor:
         self.hot = hot
         self.key_ids = key_ids
 
-    @property
-    def state(self) -> Any:
-        return self.app.state
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = self.hot.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
         if endpoint is None:
@@ -46,7 +41,7 @@ class FrontDoor:
         scope["app"] = self.app
         request_id = assign_request_id(scope)
         if refusal := admit(scope, self.key_ids(scope)):
-            await refuse(scope, _with_id(send, request_id), refusal)
+            await refuse(scope, with_request_id(send, request_id), refusal)
             return
         try:
             response = await endpoint(Request(scope, receive))
@@ -57,12 +52,3 @@ class FrontDoor:
             response = JSONResponse(body, status_code=status)
         response.headers["x-request-id"] = request_id
         await response(scope, receive, send)
-
-
-def _with_id(send: Send, request_id: str) -> Send:
-    async def send_with_id(message: Any) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-        await send(message)
-
-    return send_with_id

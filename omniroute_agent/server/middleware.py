@@ -55,14 +55,18 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = assign_request_id(scope)
+        await self.app(scope, receive, with_request_id(send, assign_request_id(scope)))
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["x-request-id"] = request_id
-            await send(message)
 
-        await self.app(scope, receive, send_with_id)
+def with_request_id(send: Send, request_id: str) -> Send:
+    """`send`, adding `X-Request-Id` to the response's headers."""
+
+    async def send_with_id(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            MutableHeaders(scope=message)["x-request-id"] = request_id
+        await send(message)
+
+    return send_with_id
 
 
 def presented_key(scope: Scope) -> str | None:
