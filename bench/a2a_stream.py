@@ -17,6 +17,7 @@ import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -24,9 +25,33 @@ import httpx
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fallback_hop import LoopbackServer, start_gateway
+from gateway import start_gateway
 
 TOKENS = ["The", " capital", " of", " France", " is", " Paris."]
+
+
+class LoopbackServer:
+    """An aiohttp app on a free loopback port, served from its own thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.port = 0
+
+    def routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        self.routes(app)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
 
 class SlowUpstream(LoopbackServer):

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/mcp_call.py [--calls 200]
 
-Spawns `omniroute --mcp` against an instant loopback upstream (see fallback_hop.py) and speaks raw
+Spawns `omniroute --mcp` against the instant loopback upstream of bench/upstream.py and speaks raw
 JSON-RPC over its pipes, so no client library is measured. Reports the tools/list answer size,
 the round trip of a cheap tool (`omniroute_get_health`) and of a chat (`omniroute_route_request`),
 and what the chat adds over calling the upstream directly.
@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fallback_hop import InstantUpstream
 from gateway import command
+from upstream import Upstream
 
 
 class StdioPeer:
@@ -132,9 +132,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=200)
     args = parser.parse_args()
-    upstream = InstantUpstream()
+    upstream = Upstream(cpu=None)
     upstream.start()
-    got = route_request_timings(f"http://127.0.0.1:{upstream.port}/up/v1", args.calls)
+    try:
+        got = route_request_timings(upstream.base + "/json/v1", args.calls)
+    finally:
+        upstream.stop()
     print(f"tools/list: {got['tools']} tools, {got['tools_list_bytes']:,} bytes of JSON-RPC answer")
     print("| call over stdio | p50 ms |\n|---|---|")
     print(f"| omniroute_get_health | {got['health_p50_ms']:.2f} |")
