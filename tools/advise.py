@@ -6,21 +6,19 @@ from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from omniroute_agent.core.advise import Advice, advise
 from omniroute_agent.core.capabilities import Capability
 from omniroute_agent.errors import GatewayError
+from omniroute_agent.tools.annotations import READ_ONLY
 from omniroute_agent.tools.view import RuntimeView
 
 
 def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_best_combo_for_task",
-        annotations=ToolAnnotations(
-            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
+        annotations=READ_ONLY,
     )
     async def best_combo_for_task(
         task: Annotated[str, Field(min_length=1, max_length=4000, description="what the model will be asked to do")],

@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from omniroute_agent.core.insights import CostReport, Period, cost_report
+from omniroute_agent.tools.annotations import READ_ONLY
 from omniroute_agent.tools.view import RuntimeView
 
 
 def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_cost_report",
-        annotations=ToolAnnotations(
-            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
+        annotations=READ_ONLY,
     )
     async def report_cost(
         period: Annotated[

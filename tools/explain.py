@@ -6,9 +6,9 @@ from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from omniroute_agent.tools.annotations import READ_ONLY
 from omniroute_agent.tools.route import AttemptInfo
 from omniroute_agent.tools.view import RuntimeView
 
@@ -32,7 +32,7 @@ class RouteExplanation(BaseModel):
 def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_explain_route",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+        annotations=READ_ONLY,
     )
     async def explain_route(
         request_id: Annotated[str, Field(min_length=1, description="the X-Request-Id of an earlier request")],

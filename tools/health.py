@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mcp.server.mcpserver import MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from omniroute_agent.tools.annotations import READ_ONLY
 from omniroute_agent.tools.view import RuntimeView
 
 
@@ -30,7 +30,7 @@ class Health(BaseModel):
 def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_get_health",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+        annotations=READ_ONLY,
     )
     async def get_health() -> Health:
         """Gateway health: store status, uptime, each provider's connections and cooldowns."""

@@ -15,6 +15,7 @@ from omniroute_agent.core.gateway import Gateway
 from omniroute_agent.core.price_feed import parse_feed, read_source
 from omniroute_agent.core.scopes import grants
 from omniroute_agent.errors import GatewayError
+from omniroute_agent.tools.annotations import READ_ONLY
 from omniroute_agent.tools.caller import current
 from omniroute_agent.tools.view import RuntimeView
 
@@ -148,7 +149,7 @@ def register(server: MCPServer, runtime: RuntimeView) -> None:
 
     @server.tool(
         name="omniroute_cache_stats",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+        annotations=READ_ONLY,
     )
     async def cache_stats() -> CacheReport:
         """Entries and capacity of the gateway's in-memory caches: idempotency answers, single-flight

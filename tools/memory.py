@@ -16,6 +16,7 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field, StringConstraints
 
 from omniroute_agent.store.base import MemoryRow
+from omniroute_agent.tools.annotations import READ_ONLY
 from omniroute_agent.tools.caller import current
 from omniroute_agent.tools.view import RuntimeView
 
@@ -69,7 +70,7 @@ def register(server: MCPServer, runtime: RuntimeView) -> None:
 
     @server.tool(
         name="omniroute_memory_search",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+        annotations=READ_ONLY,
     )
     async def memory_search(
         query: Annotated[str, Field(max_length=1000, description="words to look for in text and tags (any of them)")],

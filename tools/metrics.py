@@ -7,7 +7,6 @@ from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from omniroute_agent.core.insights import (
@@ -19,13 +18,12 @@ from omniroute_agent.core.insights import (
     session_snapshot,
 )
 from omniroute_agent.errors import GatewayError
+from omniroute_agent.tools.annotations import READ_ONLY
 from omniroute_agent.tools.view import RuntimeView
-
-READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
 def register(server: MCPServer, runtime: RuntimeView) -> None:
-    @server.tool(name="omniroute_get_combo_metrics", annotations=READ)
+    @server.tool(name="omniroute_get_combo_metrics", annotations=READ_ONLY)
     async def get_combo_metrics(
         combo: Annotated[str, Field(min_length=1, description="the combo's name")],
     ) -> ComboMetrics:
@@ -36,7 +34,7 @@ def register(server: MCPServer, runtime: RuntimeView) -> None:
         except GatewayError as exc:
             raise ToolError(exc.message) from None
 
-    @server.tool(name="omniroute_get_provider_metrics", annotations=READ)
+    @server.tool(name="omniroute_get_provider_metrics", annotations=READ_ONLY)
     async def get_provider_metrics(
         provider: Annotated[str, Field(min_length=1, description="provider id or alias")],
     ) -> ProviderMetrics:
@@ -47,7 +45,7 @@ def register(server: MCPServer, runtime: RuntimeView) -> None:
         except GatewayError as exc:
             raise ToolError(exc.message) from None
 
-    @server.tool(name="omniroute_get_session_snapshot", annotations=READ)
+    @server.tool(name="omniroute_get_session_snapshot", annotations=READ_ONLY)
     async def get_session_snapshot() -> SessionSnapshot:
         """Since this process started: uptime, requests, errors, tokens and cost, the targets that answered
         most, and the cooldowns and circuits active now."""

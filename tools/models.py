@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from omniroute_agent.core.capabilities import Capability
 from omniroute_agent.core.catalog import CatalogEntry, catalog
+from omniroute_agent.tools.annotations import READ_ONLY
 from omniroute_agent.tools.view import RuntimeView
 
 
@@ -22,7 +22,7 @@ class ModelsCatalog(BaseModel):
 def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_list_models_catalog",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+        annotations=READ_ONLY,
     )
     async def list_models_catalog(
         provider: Annotated[str | None, Field(description="only this provider's models (or 'combo')")] = None,

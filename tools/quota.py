@@ -7,20 +7,18 @@ from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from omniroute_agent.core.insights import QuotaReport, quota_report
 from omniroute_agent.errors import GatewayError
+from omniroute_agent.tools.annotations import READ_ONLY
 from omniroute_agent.tools.view import RuntimeView
 
 
 def register(server: MCPServer, runtime: RuntimeView) -> None:
     @server.tool(
         name="omniroute_check_quota",
-        annotations=ToolAnnotations(
-            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
+        annotations=READ_ONLY,
     )
     async def check_quota(
         provider: Annotated[str | None, Field(description="only this provider (id or alias); all when omitted")] = None,

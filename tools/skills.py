@@ -21,6 +21,7 @@ from omniroute_agent.a2a.errors import A2AError
 from omniroute_agent.a2a.types import Message, MessageSendParams, Task, TextPart, message_text
 from omniroute_agent.server.card import load_template
 from omniroute_agent.store.base import TaskRow
+from omniroute_agent.tools.annotations import READ_ONLY
 from omniroute_agent.tools.caller import current
 from omniroute_agent.tools.view import RuntimeView
 
@@ -75,7 +76,7 @@ def register(server: MCPServer, runtime: RuntimeView) -> None:
 
     @server.tool(
         name="omniroute_skills_list",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+        annotations=READ_ONLY,
     )
     async def skills_list() -> SkillList:
         """The agent's A2A skills with their card metadata, and whether each is enabled for the caller."""
@@ -144,7 +145,7 @@ def register(server: MCPServer, runtime: RuntimeView) -> None:
 
     @server.tool(
         name="omniroute_skills_executions",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False),
+        annotations=READ_ONLY,
     )
     async def skills_executions(
         skill: Annotated[str | None, Field(description="only this skill's executions")] = None,
