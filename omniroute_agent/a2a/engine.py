@@ -329,32 +329,22 @@ class _ChunkSink:
         if result.data is not None:
             parts.append(DataPart(kind="data", data=result.data))
         artifact = await self._store_artifact(result.text, metadata=result.metadata or None, parts=parts)
-        if self._sent:
-            last = Artifact(
+        if self._sent:  # the text went out in chunks: the last chunk only closes the artifact
+            artifact = Artifact(
                 artifact_id=self._artifact_id,
                 name="answer",
                 parts=[TextPart(text="")],
                 metadata=result.metadata or None,
             )
-            self._engine._publish(
-                TaskArtifactUpdateEvent(
-                    task_id=self.task.id,
-                    context_id=self.task.context_id,
-                    artifact=last,
-                    append=True,
-                    last_chunk=True,
-                )
+        self._engine._publish(
+            TaskArtifactUpdateEvent(
+                task_id=self.task.id,
+                context_id=self.task.context_id,
+                artifact=artifact,
+                append=self._sent,
+                last_chunk=True,
             )
-        else:
-            self._engine._publish(
-                TaskArtifactUpdateEvent(
-                    task_id=self.task.id,
-                    context_id=self.task.context_id,
-                    artifact=artifact,
-                    append=False,
-                    last_chunk=True,
-                )
-            )
+        )
         self.task = self.task.model_copy(update={"metadata": {**(self.task.metadata or {}), **result.metadata}})
         return self.task
 
