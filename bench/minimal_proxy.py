@@ -1,10 +1,11 @@
 """The Python floor: the smallest useful proxy (Starlette + one aiohttp session, uvicorn with
 uvloop and httptools) forwarding POST /v1/chat/completions to one upstream, bytes in and out.
 
-    python bench/minimal_proxy.py UPSTREAM_V1_URL PORT
+    python bench/minimal_proxy.py UPSTREAM_BASE_URL PORT
 
-bench/run.py loads it like the gateway (pinned to the gateway's CPU) to show how much of the
-gateway's cost any Python server pays, and how much is the gateway's own work.
+Streaming requests go to the fake upstream's /sse path, the others to /json (bench/upstream.py).
+bench/run.py loads it like the gateway (pinned to the gateway's CPU): the `python floor` rows show
+how much of the gateway's cost any Python server pays, and how much is the gateway's own work.
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-UPSTREAM = sys.argv[1].rstrip("/") + "/chat/completions"
+UPSTREAM = sys.argv[1].rstrip("/") + "/{}/v1/chat/completions"
 session: aiohttp.ClientSession
 
 
 async def chat(request: Request) -> Response:
     body = await request.body()
     headers = {"content-type": "application/json", "authorization": "Bearer upstream-key"}
-    upstream = await session.post(UPSTREAM, data=body, headers=headers)
-    if b'"stream":true' in body or b'"stream": true' in body:
+    stream = b'"stream":true' in body or b'"stream": true' in body
+    upstream = await session.post(UPSTREAM.format("sse" if stream else "json"), data=body, headers=headers)
+    if stream:
 
         async def relay() -> AsyncIterator[bytes]:
             async for chunk in upstream.content.iter_any():

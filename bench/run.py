@@ -30,6 +30,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -48,7 +49,7 @@ import probe
 import proc
 from gateway import start_gateway, stop_gateway
 from mcp_startup import one_run as mcp_cold_start
-from upstream import Upstream
+from upstream import Upstream, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-bench"
@@ -144,14 +145,16 @@ class Bench:
         headers: dict[str, str],
         levels: list[int],
         direct: dict[int, Row] | None,
+        mode: str = "gateway",
     ) -> dict[int, Row]:
-        """Gateway rows at each concurrency (CPU per request from /proc), each against its direct row."""
+        """Rows of the server `pid` at each concurrency (CPU per request from /proc), each against its
+        direct row."""
         rows: dict[int, Row] = {}
         for c in levels:
             before = proc.cpu_seconds(pid)
             result = self.wrk(url, c, body=body, headers=headers)
             cpu = proc.cpu_seconds(pid) - before
-            row = Row(scenario, label, "gateway", c, result, round(cpu * 1000 / max(1, result.requests), 4))
+            row = Row(scenario, label, mode, c, result, round(cpu * 1000 / max(1, result.requests), 4))
             if direct and c in direct:
                 row.added_p50_ms = round(result.p50_ms - direct[c].result.p50_ms, 3)
             _check(row)
@@ -271,6 +274,7 @@ def main_scenarios(bench: Bench) -> None:
         pass_sse = bench.measure(
             "b", "chat stream", pid, base + "/v1/chat/completions", chat_body("sse/m", stream=True), AUTH, levels, d_sse
         )
+        python_floor(bench, d_json, d_sse)
         print("c: translation, Anthropic client to OpenAI upstream", file=sys.stderr)
         tr_json = bench.measure(
             "c",
@@ -335,6 +339,34 @@ def main_scenarios(bench: Bench) -> None:
         bench.report["a2a_check"] = a2a_check(base)
         bench.report["peak_rss_mb"] = proc.peak_rss_mb(pid)
         bench.report["rss_mb_with_mcp_loaded"] = rss_with_mcp(base, pid)
+
+
+def python_floor(bench: Bench, d_json: dict[int, Row], d_sse: dict[int, Row]) -> None:
+    """The same loads through bench/minimal_proxy.py (Starlette and one aiohttp session, bytes in
+    and out), on the gateway's CPU: what any Python proxy pays."""
+    print("a/b: the Python floor (bench/minimal_proxy.py)", file=sys.stderr)
+    port = free_port()
+    pin = ["taskset", "-c", bench.gateway_cpus] if bench.gateway_cpus and shutil.which("taskset") else []
+    command = [*pin, sys.executable, str(ROOT / "bench" / "minimal_proxy.py"), bench.upstream.base, str(port)]
+    floor = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/v1/chat/completions"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                probe.timings("127.0.0.1", port, "/v1/chat/completions", chat_body("m"), {}, count=0, warmup=100)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        levels = bench.args.levels
+        bench.measure("a", "chat non-stream", floor.pid, url, chat_body("m"), {}, levels, d_json, mode="python floor")
+        stream = chat_body("m", stream=True)
+        bench.measure("b", "chat stream", floor.pid, url, stream, {}, levels, d_sse, mode="python floor")
+    finally:
+        floor.terminate()
+        floor.wait(10)
 
 
 def rss_with_mcp(base: str, pid: int) -> float:
